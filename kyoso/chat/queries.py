@@ -1,0 +1,146 @@
+"""Every read of conversations that depends on who is asking. Permission filtering lives here, once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from kyoso.accounts.models import Member
+from kyoso.chat.errors import ChannelNotFound, MessageNotFound
+from kyoso.chat.models import Channel, ChannelKind, ChannelMembership, Message, Reaction
+
+HISTORY_PAGE_SIZE = getattr(settings, "KYOSO_HISTORY_PAGE_SIZE", 50)
+
+
+def _can_read(member: Member) -> bool:
+    return member.is_authenticated and member.is_active
+
+
+def visible_channels(member: Member) -> QuerySet[Channel]:
+    """Public channels, and private channels or DMs the member belongs to."""
+    if not _can_read(member):
+        return Channel.objects.none()
+    is_member = ChannelMembership.objects.filter(channel=OuterRef("pk"), member=member)
+    return Channel.objects.annotate(is_joined=Exists(is_member)).filter(
+        Q(kind=ChannelKind.PUBLIC) | Q(is_joined=True)
+    )
+
+
+def channel_directory(member: Member) -> QuerySet[Channel]:
+    """Channels a member may browse and join, with member counts and recent activity."""
+    return (
+        visible_channels(member)
+        .filter(archived_at__isnull=True)
+        .annotate(member_count=Count("memberships", distinct=True))
+        .order_by("category", "name")
+    )
+
+
+def joined_channels(member: Member) -> QuerySet[Channel]:
+    """The sidebar: channels the member joined, with how many messages they have not read."""
+    if not _can_read(member):
+        return Channel.objects.none()
+    last_read = ChannelMembership.objects.filter(channel=OuterRef(OuterRef("pk")), member=member).values(
+        "last_read_message_id"
+    )[:1]
+    unread = (
+        Message.objects.filter(channel=OuterRef("pk"), id__gt=Subquery(last_read), deleted_at__isnull=True)
+        .filter(Q(thread_root__isnull=True) | Q(also_in_channel=True))
+        .exclude(author=member)
+        .order_by()
+        .values("channel")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        Channel.objects.filter(memberships__member=member, archived_at__isnull=True)
+        .annotate(unread_count=Coalesce(Subquery(unread), 0))
+        .order_by("category", "name")
+    )
+
+
+def channel_for(member: Member, slug: str) -> Channel:
+    channel = visible_channels(member).filter(slug=slug).first()
+    if channel is None:
+        raise ChannelNotFound()
+    return channel
+
+
+@dataclass
+class StampSummary:
+    name: str
+    emoji: str
+    count: int
+    organization_count: int
+    reacted_by_me: bool
+
+
+@dataclass
+class MessageView:
+    message: Message
+    stamps: list[StampSummary] = field(default_factory=list)
+
+
+@dataclass
+class HistoryPage:
+    messages: list[MessageView]
+    older_than: int | None  # pass as ``before`` to get the previous page; None when at the start
+
+
+def channel_history(
+    member: Member, channel: Channel, *, before: int | None = None, limit: int = HISTORY_PAGE_SIZE
+) -> HistoryPage:
+    """The channel's main stream, newest page first, by keyset (never OFFSET)."""
+    if not visible_channels(member).filter(pk=channel.pk).exists():
+        raise ChannelNotFound()
+    qs = (
+        Message.objects.filter(channel=channel)
+        .filter(Q(thread_root__isnull=True) | Q(also_in_channel=True))
+        .select_related("author", "author__organization")
+        .order_by("-id")
+    )
+    if before is not None:
+        qs = qs.filter(id__lt=before)
+    rows = list(qs[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    rows.reverse()
+    views = with_stamps(member, rows)
+    return HistoryPage(messages=views, older_than=rows[0].pk if has_more and rows else None)
+
+
+def thread_messages(member: Member, root_id: int) -> tuple[Message, list[MessageView]]:
+    root = Message.objects.select_related("channel").filter(pk=root_id, thread_root__isnull=True).first()
+    if root is None or not visible_channels(member).filter(pk=root.channel_id).exists():
+        raise MessageNotFound()
+    replies = list(
+        Message.objects.filter(thread_root=root).select_related("author", "author__organization").order_by("id")
+    )
+    return root, with_stamps(member, [root, *replies])
+
+
+def with_stamps(member: Member, messages: list[Message]) -> list[MessageView]:
+    """Attach stamp summaries: count, and how many distinct organisations reacted (「9団体が共創」)."""
+    by_message: dict[int, dict[int, StampSummary]] = defaultdict(dict)
+    orgs: dict[tuple[int, int], set[int | None]] = defaultdict(set)
+    reactions = (
+        Reaction.objects.filter(message__in=[m.pk for m in messages])
+        .select_related("stamp")
+        .values_list("message_id", "stamp_id", "stamp__name", "stamp__emoji", "member_id",
+                     "member__organization_id", "stamp__sort_order")
+        .order_by("stamp__sort_order", "stamp_id")
+    )  # fmt: skip
+    for message_id, stamp_id, name, emoji, member_id, org_id, _order in reactions:
+        summary = by_message[message_id].get(stamp_id)
+        if summary is None:
+            summary = by_message[message_id][stamp_id] = StampSummary(name, emoji, 0, 0, False)
+        summary.count += 1
+        summary.reacted_by_me = summary.reacted_by_me or member_id == member.pk
+        orgs[(message_id, stamp_id)].add(org_id)
+    for (message_id, stamp_id), org_ids in orgs.items():
+        by_message[message_id][stamp_id].organization_count = len(org_ids - {None})
+    return [MessageView(m, list(by_message.get(m.pk, {}).values())) for m in messages]

@@ -1,0 +1,140 @@
+"""Configuration from ``KYOSO_*`` environment variables.
+
+Every setting kyoso reads is declared once in ``SETTINGS`` below, with its default and a one-line
+description; the README's settings table is checked against this list by a test. Production mode
+refuses to start with an unsafe value and names the setting at fault.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A development key is made on first start and kept under var/, so sessions survive restarts
+# without anyone having to invent a secret on a laptop.
+SECRET_KEY_FILE_NAME = "secret_key"
+MIN_SECRET_KEY_LENGTH = 50
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    description: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("KYOSO_ENV", "development", "`development` or `production`. Production refuses unsafe settings."),
+    Setting("KYOSO_DEBUG", "on in development, off in production", "Django's DEBUG. Never on in production."),
+    Setting("KYOSO_SECRET_KEY", "generated into `var/secret_key`", "Signing key; required in production."),
+    Setting("KYOSO_ALLOWED_HOSTS", "`127.0.0.1,localhost` in development", "Comma-separated host names served."),
+    Setting("KYOSO_CSRF_TRUSTED_ORIGINS", "(none)", "Comma-separated origins, e.g. `https://kyoso.example.lg.jp`."),
+    Setting("KYOSO_VAR_DIR", "`var/` in the project", "Where the SQLite database, media and the dev key live."),
+    Setting("KYOSO_DATABASE_URL", "`sqlite:///var/kyoso.sqlite3`", "Database URL; `postgres://...` scales out."),
+    Setting("KYOSO_REDIS_URL", "(none: in-process)", "Redis for cache, rate limits and pub/sub."),
+    Setting("KYOSO_HOST", "`127.0.0.1`", "Address `kyoso serve` binds to."),
+    Setting("KYOSO_PORT", "`8000`", "Port `kyoso serve` listens on."),
+    Setting("KYOSO_WORKERS", "`1`", "Worker processes started by one `kyoso serve`."),
+    Setting("KYOSO_LANGUAGE", "`ja`", "Default language of the interface (`ja` or `en`)."),
+    Setting("KYOSO_TIME_ZONE", "`Asia/Tokyo`", "Time zone for dates shown to members."),
+    Setting("KYOSO_SECURE_COOKIES", "off in development, on in production", "Send cookies over HTTPS only."),
+    Setting("KYOSO_EMAIL_URL", "`console:`", "Outgoing mail: `smtp://user:pass@host:port` or `console:`."),
+    Setting("KYOSO_DEFAULT_FROM_EMAIL", "`kyoso@localhost`", "Sender address of kyoso's e-mails."),
+    Setting("KYOSO_MESSAGE_MAX_LENGTH", "`10000`", "Longest message, in characters."),
+    Setting("KYOSO_LOG_LEVEL", "`INFO`", "Log level of the `kyoso` loggers."),
+)
+
+KNOWN_NAMES = frozenset(s.name for s in SETTINGS)
+
+
+class Environment:
+    """Typed access to the ``KYOSO_*`` variables, with errors that name the variable."""
+
+    def __init__(self, values: Mapping[str, str]):
+        self.values = values
+        unknown = sorted(k for k in values if k.startswith("KYOSO_") and k not in KNOWN_NAMES)
+        # Test and tooling variables share the prefix; only warn-worthy names are checked here.
+        self.unknown = [k for k in unknown if not k.startswith(("KYOSO_TEST_", "KYOSO_REQUIRE_"))]
+
+    def str(self, name: str, default: str = "") -> str:
+        return self.values.get(name, default).strip()
+
+    def bool(self, name: str, default: bool) -> bool:
+        raw = self.str(name)
+        if not raw:
+            return default
+        lowered = raw.lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use on/off, true/false or 1/0.")
+
+    def int(self, name: str, default: int, minimum: int = 0) -> int:
+        raw = self.str(name)
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+        if value < minimum:
+            raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}.")
+        return value
+
+    def list(self, name: str, default: list[str]) -> list[str]:
+        raw = self.str(name)
+        if not raw:
+            return list(default)
+        return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def load_dotenv_file(base_dir: Path = BASE_DIR) -> None:
+    """Read an optional ``.env`` beside the project; real environment variables win."""
+    env_file = base_dir / ".env"
+    if env_file.is_file():
+        from dotenv import load_dotenv
+
+        load_dotenv(env_file, override=False)
+
+
+def development_secret_key(var_dir: Path) -> str:
+    key_file = var_dir / SECRET_KEY_FILE_NAME
+    if key_file.is_file():
+        return key_file.read_text(encoding="utf-8").strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(64)
+    key_file.write_text(key, encoding="utf-8")
+    try:
+        key_file.chmod(0o600)
+    except OSError:  # pragma: no cover - Windows file systems
+        pass
+    return key
+
+
+def validate_production(*, secret_key: str, debug: bool, allowed_hosts: list[str]) -> None:
+    """Refuse an unsafe production configuration, naming the setting that is wrong."""
+    if not secret_key:
+        raise ImproperlyConfigured("KYOSO_SECRET_KEY must be set in production (KYOSO_ENV=production).")
+    if len(secret_key) < MIN_SECRET_KEY_LENGTH or len(set(secret_key)) < 5:
+        raise ImproperlyConfigured(
+            f"KYOSO_SECRET_KEY is too weak: use at least {MIN_SECRET_KEY_LENGTH} random characters."
+        )
+    if debug:
+        raise ImproperlyConfigured("KYOSO_DEBUG must be off in production (KYOSO_ENV=production).")
+    if not allowed_hosts:
+        raise ImproperlyConfigured("KYOSO_ALLOWED_HOSTS must name the host(s) served in production.")
+    if "*" in allowed_hosts:
+        raise ImproperlyConfigured("KYOSO_ALLOWED_HOSTS must not be '*' in production: name the hosts.")
+
+
+def read_environment() -> Environment:
+    load_dotenv_file()
+    return Environment(os.environ)

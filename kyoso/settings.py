@@ -1,0 +1,211 @@
+"""Django settings for kyoso, read from ``KYOSO_*`` variables (see kyoso/config.py and the README)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from kyoso.config import (
+    BASE_DIR,
+    development_secret_key,
+    read_environment,
+    validate_production,
+)
+
+env = read_environment()
+
+KYOSO_ENV = env.str("KYOSO_ENV", "development").lower()
+if KYOSO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"KYOSO_ENV={KYOSO_ENV!r} must be 'development' or 'production'.")
+PRODUCTION = KYOSO_ENV == "production"
+
+VAR_DIR = Path(env.str("KYOSO_VAR_DIR") or BASE_DIR / "var").resolve()
+
+DEBUG = env.bool("KYOSO_DEBUG", default=not PRODUCTION)
+SECRET_KEY = env.str("KYOSO_SECRET_KEY")
+ALLOWED_HOSTS = env.list("KYOSO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("KYOSO_CSRF_TRUSTED_ORIGINS", [])
+
+if PRODUCTION:
+    validate_production(secret_key=SECRET_KEY, debug=DEBUG, allowed_hosts=ALLOWED_HOSTS)
+elif not SECRET_KEY:
+    SECRET_KEY = development_secret_key(VAR_DIR)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "channels",
+    "kyoso.directory",
+    "kyoso.accounts",
+    "kyoso.chat",
+    "kyoso.web",
+    "kyoso.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "kyoso.urls"
+ASGI_APPLICATION = "kyoso.asgi.application"
+AUTH_USER_MODEL = "accounts.Member"
+LOGIN_URL = "accounts:sign_in"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in WAL mode under var/ unless KYOSO_DATABASE_URL names another.
+DEFAULT_SQLITE_PATH = VAR_DIR / "kyoso.sqlite3"
+DATABASE_URL = env.str("KYOSO_DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH.as_posix()}"
+try:
+    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+except ValueError as error:
+    raise ImproperlyConfigured(f"KYOSO_DATABASE_URL is not a database URL we understand: {error}") from None
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    _database["OPTIONS"] = {
+        # WAL lets readers run beside the one writer; IMMEDIATE avoids "database is locked" upgrades.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+elif _database["ENGINE"] not in {"django.db.backends.postgresql"}:
+    raise ImproperlyConfigured("KYOSO_DATABASE_URL must be sqlite:/// or postgres://.")
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache, sessions and (later) rate limits and pub/sub: in process by default, Redis when configured.
+REDIS_URL = env.str("KYOSO_REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "kyoso",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kyoso"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Internationalisation: Japanese first, English available.
+LANGUAGE_CODE = env.str("KYOSO_LANGUAGE", "ja")
+LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"KYOSO_LANGUAGE={LANGUAGE_CODE!r} must be 'ja' or 'en'.")
+LOCALE_PATHS = [BASE_DIR / "kyoso" / "locale"]
+TIME_ZONE = env.str("KYOSO_TIME_ZONE", "Asia/Tokyo")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+# Serve straight from the apps' static folders: `kyoso serve` works without a collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Security headers. The UI loads nothing from any other host: the CSP says so to the browser too.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_COOKIES = env.bool("KYOSO_SECURE_COOKIES", default=PRODUCTION)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+
+def _email_settings(url: str) -> dict[str, object]:
+    parsed = urlparse(url)
+    if parsed.scheme in {"", "console"}:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parsed.scheme in {"smtp", "smtps", "smtp+tls"}:
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": parsed.hostname or "localhost",
+            "EMAIL_PORT": parsed.port or (465 if parsed.scheme == "smtps" else 25),
+            "EMAIL_HOST_USER": unquote(parsed.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
+            "EMAIL_USE_SSL": parsed.scheme == "smtps",
+            "EMAIL_USE_TLS": parsed.scheme == "smtp+tls",
+        }
+    raise ImproperlyConfigured(f"KYOSO_EMAIL_URL={url!r} must start with smtp://, smtps://, smtp+tls:// or console:.")
+
+
+globals().update(_email_settings(env.str("KYOSO_EMAIL_URL", "console:")))
+DEFAULT_FROM_EMAIL = env.str("KYOSO_DEFAULT_FROM_EMAIL", "kyoso@localhost")
+
+# Limits members can reach; each is a setting so an operator can tune it.
+KYOSO_MESSAGE_MAX_LENGTH = env.int("KYOSO_MESSAGE_MAX_LENGTH", 10_000, minimum=1)
+
+KYOSO_HOST = env.str("KYOSO_HOST", "127.0.0.1")
+KYOSO_PORT = env.int("KYOSO_PORT", 8000, minimum=1)
+KYOSO_WORKERS = env.int("KYOSO_WORKERS", 1, minimum=1)
+KYOSO_UNKNOWN_SETTINGS = env.unknown
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"kyoso": {"handlers": ["console"], "level": env.str("KYOSO_LOG_LEVEL", "INFO").upper()}},
+}
