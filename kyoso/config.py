@@ -7,6 +7,7 @@ refuses to start with an unsafe value and names the setting at fault.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -19,7 +20,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 # A development key is made on first start and kept under var/, so sessions survive restarts
 # without anyone having to invent a secret on a laptop.
-SECRET_KEY_FILE_NAME = "secret_key"
+SECRET_KEY_FILE_NAME = "secret_key"  # noqa: S105 - a file name, not a secret
 MIN_SECRET_KEY_LENGTH = 50
 
 
@@ -34,10 +35,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KYOSO_ENV", "development", "`development` or `production`. Production refuses unsafe settings."),
     Setting("KYOSO_DEBUG", "on in development, off in production", "Django's DEBUG. Never on in production."),
     Setting("KYOSO_SECRET_KEY", "generated into `var/secret_key`", "Signing key; required in production."),
-    Setting("KYOSO_ALLOWED_HOSTS", "`127.0.0.1,localhost` in development", "Comma-separated host names served."),
-    Setting("KYOSO_CSRF_TRUSTED_ORIGINS", "(none)", "Comma-separated origins, e.g. `https://kyoso.example.lg.jp`."),
-    Setting("KYOSO_VAR_DIR", "`var/` in the project", "Where the SQLite database, media and the dev key live."),
-    Setting("KYOSO_DATABASE_URL", "`sqlite:///var/kyoso.sqlite3`", "Database URL; `postgres://...` scales out."),
+    Setting(
+        "KYOSO_ALLOWED_HOSTS", "`127.0.0.1,localhost` in development", "Comma-separated host names served."
+    ),
+    Setting(
+        "KYOSO_CSRF_TRUSTED_ORIGINS", "(none)", "Comma-separated origins, e.g. `https://kyoso.example.lg.jp`."
+    ),
+    Setting(
+        "KYOSO_VAR_DIR", "`var/` in the project", "Where the SQLite database, media and the dev key live."
+    ),
+    Setting(
+        "KYOSO_DATABASE_URL", "`sqlite:///var/kyoso.sqlite3`", "Database URL; `postgres://...` scales out."
+    ),
     Setting("KYOSO_REDIS_URL", "(none: in-process)", "Redis for cache, rate limits and pub/sub."),
     Setting("KYOSO_HOST", "`127.0.0.1`", "Address `kyoso serve` binds to."),
     Setting("KYOSO_PORT", "`8000`", "Port `kyoso serve` listens on."),
@@ -112,10 +121,9 @@ def development_secret_key(var_dir: Path) -> str:
     var_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(64)
     key_file.write_text(key, encoding="utf-8")
-    try:
+    # Windows file systems ignore POSIX modes; the key still works there.
+    with contextlib.suppress(OSError):
         key_file.chmod(0o600)
-    except OSError:  # pragma: no cover - Windows file systems
-        pass
     return key
 
 

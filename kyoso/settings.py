@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "kyoso.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -188,7 +188,9 @@ def _email_settings(url: str) -> dict[str, object]:
             "EMAIL_USE_SSL": parsed.scheme == "smtps",
             "EMAIL_USE_TLS": parsed.scheme == "smtp+tls",
         }
-    raise ImproperlyConfigured(f"KYOSO_EMAIL_URL={url!r} must start with smtp://, smtps://, smtp+tls:// or console:.")
+    raise ImproperlyConfigured(
+        f"KYOSO_EMAIL_URL={url!r} must start with smtp://, smtps://, smtp+tls:// or console:."
+    )
 
 
 globals().update(_email_settings(env.str("KYOSO_EMAIL_URL", "console:")))

@@ -8,4 +8,3 @@ urlpatterns = [
     path("channels/", include("kyoso.chat.urls")),
     path("admin/", admin.site.urls),
 ]
-

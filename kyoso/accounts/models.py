@@ -69,7 +69,9 @@ class Member(AbstractBaseUser, PermissionsMixin):
     title = models.CharField(_("役職"), max_length=100, blank=True)
     bio = models.TextField(_("自己紹介"), blank=True, max_length=2000)
     interests = models.CharField(_("関心のあるテーマ"), max_length=500, blank=True)
-    role = models.CharField(_("役割"), max_length=16, choices=Role.choices, default=Role.MEMBER, db_index=True)
+    role = models.CharField(
+        _("役割"), max_length=16, choices=Role.choices, default=Role.MEMBER, db_index=True
+    )
     status = models.CharField(
         _("状態"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.PENDING, db_index=True
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -161,7 +160,9 @@ def post_message(
             created_at=created_at,
         )
         if root is not None:
-            Message.objects.filter(pk=root.pk).update(reply_count=F("reply_count") + 1, last_reply_at=created_at)
+            Message.objects.filter(pk=root.pk).update(
+                reply_count=F("reply_count") + 1, last_reply_at=created_at
+            )
         Channel.objects.filter(pk=channel.pk).update(last_message_at=created_at)
         # The author has read what they wrote.
         ChannelMembership.objects.filter(channel=channel, member=author).update(
@@ -173,77 +174,32 @@ def post_message(
 def add_reaction(*, member: Member, message: Message, stamp: Stamp, at: datetime | None = None) -> Reaction:
     if not member.is_active:
         raise NotAllowedToPost()
-    if not ChannelMembership.objects.filter(channel_id=message.channel_id, member=member).exists():
-        if message.channel.kind != ChannelKind.PUBLIC:
-            raise NotAllowedToPost()
+    # Anyone may stamp in a public channel; elsewhere only its members may.
+    is_member = ChannelMembership.objects.filter(channel_id=message.channel_id, member=member).exists()
+    if not is_member and message.channel.kind != ChannelKind.PUBLIC:
+        raise NotAllowedToPost()
     reaction, _created = Reaction.objects.get_or_create(
         message=message, member=member, stamp=stamp, defaults={"created_at": at or timezone.now()}
     )
     return reaction
 
 
-@dataclass(frozen=True)
-class ImportedMessage:
-    """One message of a bulk import; ``thread_index`` points at an earlier row of the same batch."""
+def mark_channel_read(*, member: Member, channel: Channel, up_to: int | None = None) -> int:
+    """Move the member's read position forward (never back) to ``up_to`` or the newest message.
 
-    channel_id: int
-    author_id: int
-    text: str
-    created_at: datetime
-    thread_index: int | None = None
-
-
-def import_messages(rows: list[ImportedMessage], *, batch_size: int = 2000) -> list[int]:
-    """Write many already-validated messages at once (demo scale-up, Slack import).
-
-    Returns the new ids in row order. Thread parents must come before their replies.
+    Returns the read position now stored; a member who has not joined the channel has none.
     """
-    ids: list[int] = []
-    rendered: dict[str, str] = {}
-    for start in range(0, len(rows), batch_size):
-        chunk = rows[start : start + batch_size]
-        objs = []
-        for row in chunk:
-            html = rendered.get(row.text)
-            if html is None:
-                html = rendered[row.text] = render_message(clean_text(row.text))
-            root_id = ids[row.thread_index] if row.thread_index is not None else None
-            objs.append(
-                Message(
-                    channel_id=row.channel_id,
-                    author_id=row.author_id,
-                    thread_root_id=root_id,
-                    text=row.text,
-                    html=html,
-                    created_at=row.created_at,
-                )
-            )
-        with transaction.atomic():
-            created = Message.objects.bulk_create(objs, batch_size=batch_size)
-        ids.extend(m.pk for m in created)
-    _refresh_counters(rows, ids)
-    return ids
-
-
-def _refresh_counters(rows: list[ImportedMessage], ids: list[int]) -> None:
-    replies: dict[int, list[datetime]] = {}
-    last_in_channel: dict[int, datetime] = {}
-    for row in rows:
-        if row.thread_index is not None:
-            replies.setdefault(ids[row.thread_index], []).append(row.created_at)
-        current = last_in_channel.get(row.channel_id)
-        if current is None or row.created_at > current:
-            last_in_channel[row.channel_id] = row.created_at
-    with transaction.atomic():
-        for root_id, times in replies.items():
-            Message.objects.filter(pk=root_id).update(
-                reply_count=F("reply_count") + len(times), last_reply_at=max(times)
-            )
-        for channel_id, last in last_in_channel.items():
-            Channel.objects.filter(pk=channel_id).update(last_message_at=last)
-
-
-def import_reactions(rows: Iterable[tuple[int, int, int, datetime]], *, batch_size: int = 5000) -> int:
-    """Bulk-add (message_id, member_id, stamp_id, created_at) reactions; duplicates are ignored."""
-    objs = [Reaction(message_id=m, member_id=u, stamp_id=s, created_at=t) for m, u, s, t in rows]
-    return len(Reaction.objects.bulk_create(objs, batch_size=batch_size, ignore_conflicts=True))
+    newest = up_to
+    if newest is None:
+        newest = (
+            Message.objects.filter(channel=channel).order_by("-id").values_list("id", flat=True).first() or 0
+        )
+    ChannelMembership.objects.filter(channel=channel, member=member, last_read_message_id__lt=newest).update(
+        last_read_message_id=newest
+    )
+    position = (
+        ChannelMembership.objects.filter(channel=channel, member=member)
+        .values_list("last_read_message_id", flat=True)
+        .first()
+    )
+    return position or 0

@@ -6,7 +6,9 @@ import nh3
 from markdown_it import MarkdownIt
 
 # Raw HTML in a message is shown as text (html=False); nh3 is the second wall behind that.
-_markdown = MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False}).enable("strikethrough")
+_markdown = MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False}).enable(
+    "strikethrough"
+)
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote",

@@ -77,12 +77,13 @@ class ChannelMembership(models.Model):
         ]
         indexes = [models.Index(fields=["member", "channel"])]
 
+    def __str__(self) -> str:
+        return f"{self.member_id} in {self.channel_id}"
+
 
 class Message(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages"
-    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages")
     # A reply points at the first message of its thread; the thread's parent has thread_root=None.
     thread_root = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
@@ -145,3 +146,6 @@ class Reaction(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["message", "member", "stamp"], name="unique_reaction"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.stamp_id} on {self.message_id} by {self.member_id}"

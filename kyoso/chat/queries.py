@@ -6,10 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from kyoso.accounts.models import Member
+from kyoso.accounts.models import Member, MemberStatus
 from kyoso.chat.errors import ChannelNotFound, MessageNotFound
 from kyoso.chat.models import Channel, ChannelKind, ChannelMembership, Message, Reaction
 
@@ -118,7 +119,9 @@ def thread_messages(member: Member, root_id: int) -> tuple[Message, list[Message
     if root is None or not visible_channels(member).filter(pk=root.channel_id).exists():
         raise MessageNotFound()
     replies = list(
-        Message.objects.filter(thread_root=root).select_related("author", "author__organization").order_by("id")
+        Message.objects.filter(thread_root=root)
+        .select_related("author", "author__organization")
+        .order_by("id")
     )
     return root, with_stamps(member, [root, *replies])
 
@@ -144,3 +147,50 @@ def with_stamps(member: Member, messages: list[Message]) -> list[MessageView]:
     for (message_id, stamp_id), org_ids in orgs.items():
         by_message[message_id][stamp_id].organization_count = len(org_ids - {None})
     return [MessageView(m, list(by_message.get(m.pk, {}).values())) for m in messages]
+
+
+@dataclass(frozen=True)
+class CommunityStats:
+    members: int
+    organizations: int
+    channels: int
+    messages: int
+
+
+# The home page shows these to anyone; a minute old is fresh enough and spares a count per visit.
+STATS_CACHE_SECONDS = getattr(settings, "KYOSO_STATS_CACHE_SECONDS", 60)
+STATS_CACHE_KEY = "kyoso:community-stats"
+
+
+def community_stats() -> CommunityStats:
+    """Public numbers for the signed-out home page: only what anyone may know (public channels)."""
+    cached = cache.get(STATS_CACHE_KEY)
+    if isinstance(cached, CommunityStats):
+        return cached
+    active = Member.objects.filter(status=MemberStatus.ACTIVE)
+    public_channels = Channel.objects.filter(kind=ChannelKind.PUBLIC, archived_at__isnull=True)
+    stats = CommunityStats(
+        members=active.count(),
+        organizations=active.filter(organization__isnull=False).values("organization").distinct().count(),
+        channels=public_channels.count(),
+        messages=Message.objects.filter(channel__in=public_channels, deleted_at__isnull=True).count(),
+    )
+    cache.set(STATS_CACHE_KEY, stats, STATS_CACHE_SECONDS)
+    return stats
+
+
+RECENT_ACTIVITY_SIZE = getattr(settings, "KYOSO_RECENT_ACTIVITY_SIZE", 10)
+
+
+def recent_public_messages(member: Member, *, limit: int = RECENT_ACTIVITY_SIZE) -> list[Message]:
+    """The newest messages of the public channels a member can read, for the home page's activity."""
+    if not _can_read(member):
+        return []
+    return list(
+        Message.objects.filter(
+            channel__kind=ChannelKind.PUBLIC, channel__archived_at__isnull=True, deleted_at__isnull=True
+        )
+        .filter(Q(thread_root__isnull=True) | Q(also_in_channel=True))
+        .select_related("channel", "author", "author__organization")
+        .order_by("-id")[:limit]
+    )

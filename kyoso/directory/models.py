@@ -1,7 +1,13 @@
 """The national directory (団体名簿): every organisation whose staff may join kyoso.
 
 Japanese terms: 都道府県 (prefecture), 市区町村 (municipality), 行政区 (designated-city ward),
-府省庁 (national agency), 一部事務組合・広域連合 (other public body), 全国地方公共団体コード (code).
+府省庁 (national agency), 一部事務組合・広域連合 (other public body), 全国地方公共団体コード (code),
+人口規模 (population band), 地方 (region), 政令指定都市 (designated city).
+
+The national list is loaded by kyoso.directory.actions.load_directory from kyoso's own data file;
+organisations leave it by becoming inactive, never by deletion. A prefecture's ``prefecture`` is
+itself, so "everyone in 福岡県" includes the prefectural government. Designated-city wards share
+their city's domain and carry no population or band of their own (the census counts the city).
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kyoso.directory.codes import is_valid_code
+from kyoso.directory.domains import normalize_domain
+from kyoso.directory.errors import DirectoryError
 
 
 class OrganizationKind(models.TextChoices):
@@ -100,9 +108,9 @@ class Organization(models.Model):
         return self.name
 
     def clean(self) -> None:
-        if self.kind != OrganizationKind.NATIONAL_AGENCY and self.kind != OrganizationKind.OTHER_PUBLIC_BODY:
-            if not is_valid_code(self.code):
-                raise ValidationError({"code": _("団体コードのチェックディジットが正しくありません。")})
+        # kyoso's own codes (agencies, other public bodies) carry the same check digit, so all validate.
+        if not is_valid_code(self.code):
+            raise ValidationError({"code": _("団体コードのチェックディジットが正しくありません。")})
         if self.kind == OrganizationKind.MUNICIPALITY and not self.municipality_type:
             raise ValidationError({"municipality_type": _("市区町村の種類を選んでください。")})
 
@@ -110,7 +118,8 @@ class Organization(models.Model):
     def full_name(self) -> str:
         """The name people say: 福岡県久留米市, 横浜市中区, デジタル庁."""
         if self.kind == OrganizationKind.DESIGNATED_CITY_WARD and self.parent_id:
-            return f"{self.parent.name}{self.name}" if not self.name.startswith(self.parent.name) else self.name
+            parent_name = self.parent.name
+            return self.name if self.name.startswith(parent_name) else f"{parent_name}{self.name}"
         if self.kind == OrganizationKind.MUNICIPALITY and self.prefecture_id:
             return f"{self.prefecture.name}{self.name}"
         return self.name
@@ -139,3 +148,10 @@ class OrganizationDomain(models.Model):
 
     def __str__(self) -> str:
         return self.domain
+
+    def clean(self) -> None:
+        # One spelling (lower-case, IDNA) so that e-mail matching finds the domain however it was typed.
+        try:
+            self.domain = normalize_domain(self.domain)
+        except DirectoryError as error:
+            raise ValidationError({"domain": str(error)}) from None

@@ -1,13 +1,33 @@
+"""The home page and the health checks a load balancer or orchestrator asks."""
+
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from kyoso.chat import queries
+
+READY_CACHE_KEY = "kyoso:readyz"
+READY_CACHE_SECONDS = 10
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    """Signed out: what kyoso is, with public numbers. Signed in: my channels and recent activity."""
+    if request.user.is_authenticated:
+        context = {
+            "nav": "home",
+            "joined_channels": list(queries.joined_channels(request.user)),
+            "recent_messages": queries.recent_public_messages(request.user),
+        }
+    else:
+        context = {"nav": "home", "stats": queries.community_stats()}
+    return render(request, "web/home.html", context)
 
 
 @never_cache
@@ -16,16 +36,34 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_cache() -> None:
+    # A round trip proves Redis accepts writes and answers reads, not only that a socket opens.
+    token = secrets.token_hex(8)
+    cache.set(READY_CACHE_KEY, token, READY_CACHE_SECONDS)
+    if cache.get(READY_CACHE_KEY) != token:
+        raise RuntimeError("cache did not return the value just written")
+
+
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """The database answers (and Redis, when configured)."""
+    """The database answers (and Redis, when configured); a 503 names the check that failed."""
+    checks_to_run = {"database": _check_database}
+    if settings.REDIS_URL:
+        checks_to_run["redis"] = _check_cache
     checks: dict[str, str] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        checks["database"] = "ok"
-    except Exception as error:  # noqa: BLE001 - any failure means "not ready"
-        checks["database"] = f"error: {type(error).__name__}"
+    for name, check in checks_to_run.items():
+        try:
+            check()
+            checks[name] = "ok"
+        except Exception as error:
+            checks[name] = f"error: {type(error).__name__}"
     ready = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+    )

@@ -1,0 +1,66 @@
+"""Message Markdown renders to HTML that cannot run script."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from kyoso.chat.markdown import render_message
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, attrs))
+
+
+def parse_elements(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    parser = _Elements()
+    parser.feed(html)
+    return parser.found
+
+
+def test_bold_lists_links_quotes_and_code_render() -> None:
+    html = render_message(
+        "**重要**\n\n- 窓口\n- 書かない窓口\n\n> 引用\n\n`code` [手引き](https://www.digital.go.jp/)"
+    )
+    assert "<strong>重要</strong>" in html
+    assert "<li>窓口</li>" in html
+    assert "<blockquote>" in html
+    assert "<code>code</code>" in html
+    assert 'href="https://www.digital.go.jp/"' in html
+    assert 'rel="noopener noreferrer nofollow ugc"' in html
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        "[click](javascript:alert(1))",
+        '<a href="javascript:alert(1)">x</a>',
+        "<iframe src='https://evil.example'></iframe>",
+        '<svg onload="alert(1)">',
+        "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    ],
+)
+def test_html_and_script_are_shown_as_text_never_run(hostile: str) -> None:
+    elements = parse_elements(render_message(hostile))
+    assert {tag for tag, _attrs in elements} <= {"p", "a"}
+    for _tag, attrs in elements:
+        assert not any(name.startswith("on") for name, _value in attrs)
+        hrefs = [value or "" for name, value in attrs if name == "href"]
+        assert all(href.startswith(("http://", "https://", "mailto:")) for href in hrefs)
+
+
+def test_raw_html_is_escaped_so_the_member_sees_what_they_typed() -> None:
+    assert render_message("<b>太字</b>") == "<p>&lt;b&gt;太字&lt;/b&gt;</p>"
+
+
+def test_variant_characters_emoji_and_combining_marks_survive() -> None:
+    text = "髙橋さんと𠮷野家で👍🏽、か\u3099"
+    assert render_message(text) == f"<p>{text}</p>"

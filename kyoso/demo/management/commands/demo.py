@@ -1,0 +1,140 @@
+"""``kyoso demo``: build the demo community, or a large synthetic one for benchmarks."""
+
+from __future__ import annotations
+
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
+
+from kyoso.accounts.models import Member
+from kyoso.demo.actions import DemoError, DemoSummary, build_demo, remove_demo
+from kyoso.demo.members import DEMO_MEMBER_EMAIL, DEMO_OPERATOR_EMAIL, DEMO_PASSWORD
+from kyoso.demo.plan import DEFAULT_SEED, DEFAULT_SIZE, DemoSize
+from kyoso.demo.queries import demo_counts
+from kyoso.directory.models import Organization
+
+# A server bound to every interface is still reached on this machine at 127.0.0.1.
+_ANY_ADDRESS = {"", "0.0.0.0", "::", "[::]"}  # noqa: S104 - compared with, never bound to
+
+
+class Command(BaseCommand):
+    help = (
+        "デモコミュニティを作ります（2回目以降は何もしません）。 / Build the demo community "
+        "(does nothing when it is already there). --scale N makes N messages for benchmarks."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help="Random seed (same seed, same demo)."
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Remove the demo's members (demo+… addresses), channels and messages first, then rebuild.",
+        )
+        parser.add_argument(
+            "--scale",
+            type=int,
+            metavar="N",
+            help="Make N messages (e.g. 1000000) with members in proportion, committing batch by batch.",
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        seed = int(options["seed"])  # type: ignore[arg-type]
+        scale = options["scale"]
+        if scale is not None and int(scale) < 1:  # type: ignore[arg-type]
+            raise CommandError("--scale must be at least 1.")
+        self._migrate_if_needed()
+        self._load_directory_if_empty()
+
+        counts = demo_counts()
+        if counts.exists and not options["reset"]:
+            self.stdout.write(
+                f"デモコミュニティは作成済みです（メンバー {counts.members:,} 人、"
+                f"チャンネル {counts.channels}、メッセージ {counts.messages:,} 件）。"
+                "作り直すには --reset を付けてください。\n"
+                f"The demo community is already here ({counts.members:,} members, "
+                f"{counts.channels} channels, {counts.messages:,} messages); nothing changed. "
+                "Add --reset to rebuild it."
+            )
+            self._print_sign_in()
+            return
+        if counts.exists:
+            removed = remove_demo()
+            self.stdout.write(
+                f"Removed the previous demo: {removed.members:,} members, {removed.channels} channels, "
+                f"{removed.messages:,} messages."
+            )
+
+        size = DemoSize.for_messages(int(scale)) if scale is not None else DEFAULT_SIZE  # type: ignore[arg-type]
+        self.stdout.write(
+            f"デモコミュニティを作っています… / Building the demo community (seed {seed}, "
+            f"{size.messages:,} messages, about {size.members:,} members)…"
+        )
+        try:
+            summary = build_demo(
+                seed=seed,
+                size=size,
+                progress=self._progress if scale is not None else None,
+                # The default demo is all or nothing; a million messages commit batch by batch.
+                one_transaction=scale is None,
+            )
+        except DemoError as error:
+            raise CommandError(str(error)) from None
+        self._print_summary(summary)
+        self._print_sign_in()
+
+    def _progress(self, line: str) -> None:
+        sys.stderr.write(f"  {line}\n")
+        sys.stderr.flush()
+
+    def _migrate_if_needed(self) -> None:
+        """The Quick start may run ``kyoso demo`` before ``kyoso serve``: prepare the database like it."""
+        connection = connections[DEFAULT_DB_ALIAS]
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            self.stdout.write("Applying database migrations…")
+            call_command("migrate", interactive=False, verbosity=0)
+
+    def _load_directory_if_empty(self) -> None:
+        if Organization.objects.exists():
+            return
+        try:
+            from kyoso.directory.actions import load_directory
+        except ImportError as error:  # pragma: no cover - only before the directory app ships its loader
+            raise CommandError(
+                f"The directory is empty and its loader is missing ({error}); run `kyoso directory load`."
+            ) from None
+        self.stdout.write("Loading the national directory of governments and agencies…")
+        load_directory()
+
+    def _print_summary(self, summary: DemoSummary) -> None:
+        counts = (
+            f"{summary.members:,} members from {summary.organizations:,} organisations, {summary.channels} "
+            f"channels, {summary.messages:,} messages, {summary.reactions:,} stamps ({summary.seconds:.1f} s)"
+        )
+        self.stdout.write(
+            self.style.SUCCESS(f"デモコミュニティができました。 / The demo community is ready: {counts}.")
+        )
+
+    def _print_sign_in(self) -> None:
+        host = settings.KYOSO_HOST if settings.KYOSO_HOST not in _ANY_ADDRESS else "127.0.0.1"
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        url = f"http://{host}:{settings.KYOSO_PORT}{reverse('accounts:sign_in')}"
+        member = Member.objects.select_related("organization").filter(email=DEMO_MEMBER_EMAIL).first()
+        affiliation = member.affiliation if member else "久留米市 · 市民課"
+        self.stdout.write(
+            "\n"
+            "デモにサインインするには / To sign in to the demo:\n"
+            f"  URL: {url}\n"
+            f"  メンバーとして / as a member:     {DEMO_MEMBER_EMAIL}  ({affiliation})\n"
+            f"  運営として / as an operator:      {DEMO_OPERATOR_EMAIL}\n"
+            "                                    (管理画面 /admin/ も使えます / can open /admin/)\n"
+            f"  パスワード / password (both):     {DEMO_PASSWORD}\n"
+        )

@@ -1,0 +1,51 @@
+"""Template tags of the base layout."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from django import template
+from django.template.context import Context
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+
+from kyoso.chat.models import Channel
+from kyoso.chat.queries import joined_channels
+
+register = template.Library()
+
+EXCERPT_LENGTH = 140
+
+
+@dataclass(frozen=True)
+class Sidebar:
+    """Always truthy, even with no channels: the sidebar is shown to every signed-in member."""
+
+    channels: list[Channel]
+
+
+@register.simple_tag(takes_context=True)
+def sidebar_channels(context: Context) -> Sidebar | None:
+    """The signed-in member's channels for the sidebar, or None when there is nobody to show them to.
+
+    Error pages rendered without a request (500) get None, so they never touch the database.
+    """
+    request = context.get("request")
+    member = getattr(request, "user", None)
+    if member is None or not member.is_authenticated:
+        return None
+    already = context.get("joined_channels")
+    if already is not None:
+        return Sidebar(list(already))
+    return Sidebar(list(joined_channels(member)))
+
+
+@register.filter
+def message_excerpt(message_html: str, length: int = EXCERPT_LENGTH) -> str:
+    """Plain text of a message's (already sanitised) HTML, cut to ``length`` characters.
+
+    The result is ordinary text: the template escapes it again, so nothing of the HTML survives.
+    """
+    text = " ".join(html.unescape(strip_tags(message_html)).split())
+    return Truncator(text).chars(length)
