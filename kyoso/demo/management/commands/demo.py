@@ -5,13 +5,11 @@ from __future__ import annotations
 import sys
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from kyoso.accounts.models import Member
+from kyoso.database import migrate_if_needed
 from kyoso.demo.actions import DemoError, DemoSummary, build_demo, remove_demo
 from kyoso.demo.members import DEMO_MEMBER_EMAIL, DEMO_OPERATOR_EMAIL, DEMO_PASSWORD
 from kyoso.demo.plan import DEFAULT_SEED, DEFAULT_SIZE, DemoSize
@@ -49,7 +47,7 @@ class Command(BaseCommand):
         scale = options["scale"]
         if scale is not None and int(scale) < 1:  # type: ignore[arg-type]
             raise CommandError("--scale must be at least 1.")
-        self._migrate_if_needed()
+        migrate_if_needed(self.stdout)
         self._load_directory_if_empty()
 
         counts = demo_counts()
@@ -92,14 +90,6 @@ class Command(BaseCommand):
     def _progress(self, line: str) -> None:
         sys.stderr.write(f"  {line}\n")
         sys.stderr.flush()
-
-    def _migrate_if_needed(self) -> None:
-        """The Quick start may run ``kyoso demo`` before ``kyoso serve``: prepare the database like it."""
-        connection = connections[DEFAULT_DB_ALIAS]
-        executor = MigrationExecutor(connection)
-        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-            self.stdout.write("Applying database migrations…")
-            call_command("migrate", interactive=False, verbosity=0)
 
     def _load_directory_if_empty(self) -> None:
         if Organization.objects.exists():

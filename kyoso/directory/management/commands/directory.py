@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kyoso.database import migrate_if_needed
 from kyoso.directory.actions import load_directory
 from kyoso.directory.errors import DirectoryError
 from kyoso.directory.models import Organization
@@ -63,6 +64,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: Any) -> None:
         handler = getattr(self, f"_{options['subcommand']}")
+        migrate_if_needed(self.stderr if options.get("json") else self.stdout)
         try:
             handler(options)
         except DirectoryError as error:

@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.migrations.executor import MigrationExecutor
 
-
-def pending_migrations() -> int:
-    connection = connections[DEFAULT_DB_ALIAS]
-    executor = MigrationExecutor(connection)
-    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+from kyoso.database import migrate_if_needed
 
 
 class Command(BaseCommand):
@@ -31,9 +24,8 @@ class Command(BaseCommand):
         if settings.KYOSO_UNKNOWN_SETTINGS:
             names = ", ".join(settings.KYOSO_UNKNOWN_SETTINGS)
             self.stderr.write(self.style.WARNING(f"Unknown settings ignored: {names}"))
-        if not options["no_migrate"] and pending_migrations():
-            self.stdout.write("Applying database migrations…")
-            call_command("migrate", interactive=False, verbosity=0)
+        if not options["no_migrate"]:
+            migrate_if_needed(self.stdout)
         host, port = options["host"], options["port"]
         self.stdout.write(self.style.SUCCESS(f"kyoso is serving on http://{host}:{port}/ (Ctrl+C to stop)"))
         uvicorn.run(
