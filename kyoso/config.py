@@ -58,6 +58,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KYOSO_DEFAULT_FROM_EMAIL", "`kyoso@localhost`", "Sender address of kyoso's e-mails."),
     Setting("KYOSO_MESSAGE_MAX_LENGTH", "`10000`", "Longest message, in characters."),
     Setting("KYOSO_LOG_LEVEL", "`INFO`", "Log level of the `kyoso` loggers."),
+    Setting(
+        "KYOSO_SITE_URL",
+        "`http://127.0.0.1:8000`",
+        "The address members use; links in e-mails start with it.",
+    ),
+    Setting("KYOSO_LINK_MAX_AGE_HOURS", "`24`", "How long a one-time e-mail link stays valid."),
+    Setting("KYOSO_REQUIRE_APPROVAL", "off", "Send every application to operators, even a matching domain."),
+    Setting(
+        "KYOSO_OUTBOX", "on in development, off in production", "Keep sent e-mails in an outbox page (demo)."
+    ),
 )
 
 KNOWN_NAMES = frozenset(s.name for s in SETTINGS)

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "kyoso.directory",
     "kyoso.accounts",
     "kyoso.chat",
+    "kyoso.moderation",
+    "kyoso.notify",
     "kyoso.web",
     "kyoso.demo",
 ]
@@ -198,6 +200,15 @@ DEFAULT_FROM_EMAIL = env.str("KYOSO_DEFAULT_FROM_EMAIL", "kyoso@localhost")
 
 # Limits members can reach; each is a setting so an operator can tune it.
 KYOSO_MESSAGE_MAX_LENGTH = env.int("KYOSO_MESSAGE_MAX_LENGTH", 10_000, minimum=1)
+
+# Membership: links in e-mails, approval, yearly reconfirmation and inactivity.
+KYOSO_SITE_URL = env.str("KYOSO_SITE_URL", "http://127.0.0.1:8000")
+KYOSO_LINK_MAX_AGE_HOURS = env.int("KYOSO_LINK_MAX_AGE_HOURS", 24, minimum=1)
+KYOSO_REQUIRE_APPROVAL = env.bool("KYOSO_REQUIRE_APPROVAL", default=False)
+# The e-mail outbox page is for the embedded demo only: it shows every link kyoso sends.
+KYOSO_OUTBOX = env.bool("KYOSO_OUTBOX", default=not PRODUCTION)
+if PRODUCTION and KYOSO_OUTBOX:
+    raise ImproperlyConfigured("KYOSO_OUTBOX must be off in production: it shows every e-mail kyoso sends.")
 
 KYOSO_HOST = env.str("KYOSO_HOST", "127.0.0.1")
 KYOSO_PORT = env.int("KYOSO_PORT", 8000, minimum=1)

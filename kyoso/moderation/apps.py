@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ModerationConfig(AppConfig):
+    name = "kyoso.moderation"
+    verbose_name = "モデレーション (moderation)"
