@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -205,6 +206,25 @@ KYOSO_MESSAGE_MAX_LENGTH = env.int("KYOSO_MESSAGE_MAX_LENGTH", 10_000, minimum=1
 KYOSO_SITE_URL = env.str("KYOSO_SITE_URL", "http://127.0.0.1:8000")
 KYOSO_LINK_MAX_AGE_HOURS = env.int("KYOSO_LINK_MAX_AGE_HOURS", 24, minimum=1)
 KYOSO_REQUIRE_APPROVAL = env.bool("KYOSO_REQUIRE_APPROVAL", default=False)
+KYOSO_TERMS_VERSION = "2026-11"
+# Sign-in protection: failures before a lockout, its length, and request budgets per hour.
+KYOSO_SIGN_IN_MAX_FAILURES = env.int("KYOSO_SIGN_IN_MAX_FAILURES", 5, minimum=1)
+KYOSO_SIGN_IN_LOCKOUT_MINUTES = env.int("KYOSO_SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1)
+KYOSO_LINK_REQUESTS_PER_HOUR = env.int("KYOSO_LINK_REQUESTS_PER_HOUR", 5, minimum=1)
+KYOSO_REGISTRATIONS_PER_HOUR = env.int("KYOSO_REGISTRATIONS_PER_HOUR", 10, minimum=1)
+# Yearly reconfirmation (staff rotate on 1 April) and inactivity.
+KYOSO_RECONFIRM_DATE = env.str("KYOSO_RECONFIRM_DATE", "04-01")
+try:
+    _month, _day = (int(part) for part in KYOSO_RECONFIRM_DATE.split("-"))
+    date(2024, _month, _day)  # a leap year, so 02-29 is accepted
+    KYOSO_RECONFIRM_MONTH_DAY = (_month, _day)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"KYOSO_RECONFIRM_DATE={KYOSO_RECONFIRM_DATE!r} must be MM-DD, e.g. 04-01."
+    ) from None
+KYOSO_RECONFIRM_GRACE_DAYS = env.int("KYOSO_RECONFIRM_GRACE_DAYS", 30, minimum=1)
+KYOSO_INACTIVE_MONTHS = env.int("KYOSO_INACTIVE_MONTHS", 12, minimum=1)
+KYOSO_INACTIVE_WARNING_DAYS = env.int("KYOSO_INACTIVE_WARNING_DAYS", 30, minimum=1)
 # The e-mail outbox page is for the embedded demo only: it shows every link kyoso sends.
 KYOSO_OUTBOX = env.bool("KYOSO_OUTBOX", default=not PRODUCTION)
 if PRODUCTION and KYOSO_OUTBOX:

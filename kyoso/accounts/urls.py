@@ -1,10 +1,11 @@
-from django.urls import path
-
-from kyoso.accounts import views
+from kyoso.accounts.views import profile, registration, review, security, sign_in
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("sign-in/", views.SignInView.as_view(), name="sign_in"),
-    path("sign-out/", views.SignOutView.as_view(), name="sign_out"),
+    *sign_in.urlpatterns,
+    *registration.urlpatterns,
+    *review.urlpatterns,
+    *security.urlpatterns,
+    *profile.urlpatterns,
 ]

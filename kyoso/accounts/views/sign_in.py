@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
+from django.urls import path
 from django.utils.translation import gettext as _
 
 from kyoso.accounts.forms import SignInForm
@@ -27,3 +28,9 @@ class SignOutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.info(request, _("サインアウトしました。"))
         return response
+
+
+urlpatterns = [
+    path("sign-in/", SignInView.as_view(), name="sign_in"),
+    path("sign-out/", SignOutView.as_view(), name="sign_out"),
+]
