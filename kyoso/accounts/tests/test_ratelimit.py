@@ -31,7 +31,9 @@ def test_budget_refuses_after_the_limit_and_counts_subjects_apart() -> None:
 
 
 def test_budget_is_kept_in_redis_when_configured(redis_url: str) -> None:
-    redis_cache = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    redis_cache = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
     scope = f"test-{uuid.uuid4().hex}"
     with override_settings(CACHES=redis_cache):
         assert type(caches["default"]).__name__ == "RedisCache"
