@@ -1,14 +1,26 @@
+"""Members and their sign-in records in the admin. Secrets (password hashes, TOTP secrets, link and
+recovery-code digests) are never shown."""
+
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from kyoso.accounts.models import Member
+from kyoso.accounts.models import Application, EmailLink, Member, MemberSession, RecoveryCode, TOTPDevice
+from kyoso.web.admin_audit import AuditedAdmin, ReadOnlyAdmin, name_in_japanese
+
+name_in_japanese(EmailLink, _("メールのリンク"))
+name_in_japanese(TOTPDevice, _("二段階認証の設定"))
+name_in_japanese(RecoveryCode, _("回復コード"))
+name_in_japanese(MemberSession, _("サインイン中の端末"))
 
 
 @admin.register(Member)
-class MemberAdmin(UserAdmin):
+class MemberAdmin(AuditedAdmin):
     ordering = ["id"]
     list_display = ["email", "display_name", "full_name", "organization", "department", "role", "status"]
     list_filter = ["role", "status", "is_staff", "organization__kind", "organization__region"]
@@ -21,21 +33,96 @@ class MemberAdmin(UserAdmin):
         "organization__name",
     ]
     autocomplete_fields = ["organization"]
-    readonly_fields = ["date_joined", "last_login"]
+    readonly_fields = ["date_joined", "last_login", "email_verified_at", "status_changed_at"]
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email",)}),
         (_("プロフィール"), {"fields": ("full_name", "full_name_kana", "display_name", "bio", "interests")}),
         (_("所属"), {"fields": ("organization", "department", "title")}),
-        (_("役割と状態"), {"fields": ("role", "status", "is_staff", "is_superuser", "groups")}),
-        (_("日時"), {"fields": ("date_joined", "last_login")}),
-    )
-    add_fieldsets = (
         (
-            None,
+            _("役割と状態"),
             {
-                "classes": ("wide",),
-                "fields": ("email", "full_name", "display_name", "organization", "password1", "password2"),
+                "fields": (
+                    "role",
+                    "ambassador_region",
+                    "role_until",
+                    "status",
+                    "status_reason",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                )
+            },
+        ),
+        (
+            _("日時"),
+            {
+                "fields": (
+                    "date_joined",
+                    "last_login",
+                    "email_verified_at",
+                    "status_changed_at",
+                    "reconfirmation_requested_at",
+                    "inactivity_warned_at",
+                )
             },
         ),
     )
     filter_horizontal = ["groups"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Members join through 参加登録 or an operator's invitation, which check eligibility.
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(AuditedAdmin):
+    list_display = ["email", "full_name", "organization", "department", "status", "eligibility", "created_at"]
+    list_filter = ["status", "eligibility", "role"]
+    search_fields = ["email", "full_name", "display_name", "department", "organization__name"]
+    autocomplete_fields = ["organization"]
+    readonly_fields = ["created_at", "email_verified_at", "decided_at", "decided_by", "member"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(EmailLink)
+class EmailLinkAdmin(ReadOnlyAdmin):
+    list_display = ["purpose", "email", "member", "created_at", "expires_at", "used_at"]
+    list_filter = ["purpose"]
+    search_fields = ["email"]
+    fields = ["purpose", "email", "member", "application", "created_at", "expires_at", "used_at"]
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(ReadOnlyAdmin):
+    list_display = ["member", "confirmed_at"]
+    search_fields = ["member__email", "member__display_name"]
+    fields = ["member", "confirmed_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Removing a device resets a member's two-factor (a lost phone); the next sign-in asks again.
+        return super(ReadOnlyAdmin, self).has_delete_permission(request, obj)
+
+
+@admin.register(RecoveryCode)
+class RecoveryCodeAdmin(ReadOnlyAdmin):
+    list_display = ["member", "used_at"]
+    search_fields = ["member__email"]
+    fields = ["member", "used_at"]
+
+
+@admin.register(MemberSession)
+class MemberSessionAdmin(ReadOnlyAdmin):
+    list_display = ["member", "ip_address", "user_agent", "created_at", "last_seen_at"]
+    search_fields = ["member__email", "ip_address"]
+    fields = ["member", "ip_address", "user_agent", "created_at", "last_seen_at"]
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedAdmin):
+    search_fields = ["name"]
+    filter_horizontal = ["permissions"]

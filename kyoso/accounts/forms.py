@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from kyoso.accounts.actions import security
+from kyoso.accounts.errors import AccountError
+from kyoso.accounts.ratelimit import client_ip
 
 # One message for a wrong password, an unknown address and a member who may not sign in:
 # the sign-in form must not tell anyone whether an address is registered.
@@ -15,7 +22,7 @@ class SignInForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("メールアドレス"),
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True, "class": "field__input"}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "field__input"}),
         error_messages={
             "required": _("メールアドレスを入力してください。"),
             "invalid": _("メールアドレスの形式で入力してください（例: taro@city.example.lg.jp）。"),
@@ -37,6 +44,21 @@ class SignInForm(AuthenticationForm):
         # Addresses are stored in lower case (MemberManager.create_user); people type them any way.
         return self.cleaned_data["username"].strip().lower()
 
+    def clean(self) -> dict[str, Any]:
+        email = self.cleaned_data.get("username")
+        if not email or not self.cleaned_data.get("password"):
+            return super().clean()
+        ip = client_ip(self.request)
+        try:
+            security.check_sign_in_allowed(email=email, ip=ip)
+        except AccountError as error:
+            raise ValidationError(error.message, code="locked") from None
+        try:
+            return super().clean()
+        except ValidationError:
+            security.record_sign_in_failure(email=email, ip=ip)
+            raise
+
     def full_clean(self) -> None:
         super().full_clean()
         # Tie each message to its input, so a screen reader reads it on focus.
@@ -48,3 +70,49 @@ class SignInForm(AuthenticationForm):
                 described_by.append(f"{self[name].id_for_label}-error")
             if described_by:
                 field.widget.attrs["aria-describedby"] = " ".join(described_by)
+
+
+class SignInLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("メールアドレス"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True, "class": "field__input"}),
+        error_messages={
+            "required": _("メールアドレスを入力してください。"),
+            "invalid": _("メールアドレスの形式で入力してください（例: taro@city.example.lg.jp）。"),
+        },
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class CodeForm(forms.Form):
+    """A six-digit code from the authenticator app, or a recovery code."""
+
+    code = forms.CharField(
+        label=_("確認コード"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "text",
+                "autofocus": True,
+                "class": "field__input",
+                "spellcheck": "false",
+            }
+        ),
+        error_messages={"required": _("確認コードを入力してください。")},
+    )
+
+
+class PasswordForm(SetPasswordForm):
+    """Set or change the password of the signed-in member; Django's validators check it."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "field__input"
+
+    def save(self, commit: bool = True) -> Any:  # pragma: no cover - the view calls the action instead
+        raise NotImplementedError("use kyoso.accounts.actions.security.set_password")

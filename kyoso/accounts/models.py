@@ -30,6 +30,14 @@ class MemberStatus(models.TextChoices):
     DEACTIVATED = "deactivated", _("退会")
 
 
+class StatusCause(models.TextChoices):
+    """Why a member is not active: decides whether verifying the address again brings them back."""
+
+    RECONFIRMATION = "reconfirmation", _("年次の再確認がされなかった")
+    INACTIVITY = "inactivity", _("長期間サインインがなかった")
+    MODERATION = "moderation", _("運営の判断")
+
+
 class MemberManager(BaseUserManager["Member"]):
     use_in_migrations = True
 
@@ -88,6 +96,8 @@ class Member(AbstractBaseUser, PermissionsMixin):
     inactivity_warned_at = models.DateTimeField(_("休眠の警告日時"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("状態の変更日時"), null=True, blank=True)
     status_reason = models.CharField(_("状態の理由"), max_length=500, blank=True)
+    # Blank for anything not set by the yearly jobs: only those causes can be undone by the member.
+    status_cause = models.CharField(_("状態の原因"), max_length=16, choices=StatusCause.choices, blank=True)
 
     objects = MemberManager()
 
@@ -148,10 +158,20 @@ class Application(models.Model):
         "directory.Organization", verbose_name=_("所属団体"), on_delete=models.PROTECT, null=True, blank=True
     )
     other_body_name = models.CharField(_("団体名（一部事務組合など）"), max_length=200, blank=True)
+    other_body_prefecture = models.ForeignKey(
+        "directory.Organization",
+        verbose_name=_("団体の所在都道府県"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     department = models.CharField(_("部署名"), max_length=100)
     title = models.CharField(_("役職"), max_length=100, blank=True)
     channel_ids = models.JSONField(_("参加するチャンネル"), default=list, blank=True)
     terms_version = models.CharField(_("同意した規約の版"), max_length=20)
+    # The language the applicant used, so every later e-mail (approval, rejection) speaks it too.
+    language = models.CharField(_("言語"), max_length=8, blank=True)
     role = models.CharField(_("役割"), max_length=16, choices=Role.choices, default=Role.MEMBER)
     status = models.CharField(
         _("状態"), max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.EMAIL_PENDING

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from kyoso.chat.models import Channel, Stamp
+from kyoso.chat.models import Channel, ChannelMembership, Message, Reaction, Stamp
+from kyoso.web.admin_audit import AuditedAdmin, ReadOnlyAdmin, name_in_japanese
+
+name_in_japanese(ChannelMembership, _("チャンネルの参加"))
+name_in_japanese(Reaction, _("リアクション"))
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(AuditedAdmin):
     list_display = ["name", "slug", "category", "kind", "posting_policy", "is_default", "last_message_at"]
     list_filter = ["category", "kind", "posting_policy", "is_default"]
     search_fields = ["name", "slug", "title", "purpose"]
@@ -14,7 +19,30 @@ class ChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Stamp)
-class StampAdmin(admin.ModelAdmin):
+class StampAdmin(AuditedAdmin):
     list_display = ["name", "emoji", "is_default", "sort_order"]
     list_editable = ["sort_order"]
     search_fields = ["name"]
+
+
+@admin.register(ChannelMembership)
+class ChannelMembershipAdmin(ReadOnlyAdmin):
+    list_display = ["channel", "member", "joined_at"]
+    search_fields = ["channel__name", "member__email", "member__display_name"]
+    list_select_related = ["channel", "member"]
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    # Messages change through kyoso.chat.actions (counters, read state, search); moderation comes later.
+    list_display = ["id", "channel", "author", "created_at", "deleted_at"]
+    list_filter = ["channel"]
+    search_fields = ["text", "author__display_name"]
+    list_select_related = ["channel", "author"]
+    exclude = ["html"]
+
+
+@admin.register(Reaction)
+class ReactionAdmin(ReadOnlyAdmin):
+    list_display = ["message", "member", "stamp", "created_at"]
+    list_select_related = ["member", "stamp"]

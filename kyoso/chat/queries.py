@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -14,7 +13,7 @@ from kyoso.accounts.models import Member, MemberStatus
 from kyoso.chat.errors import ChannelNotFound, MessageNotFound
 from kyoso.chat.models import Channel, ChannelKind, ChannelMembership, Message, Reaction
 
-HISTORY_PAGE_SIZE = getattr(settings, "KYOSO_HISTORY_PAGE_SIZE", 50)
+HISTORY_PAGE_SIZE = 50
 
 
 def _can_read(member: Member) -> bool:
@@ -158,7 +157,7 @@ class CommunityStats:
 
 
 # The home page shows these to anyone; a minute old is fresh enough and spares a count per visit.
-STATS_CACHE_SECONDS = getattr(settings, "KYOSO_STATS_CACHE_SECONDS", 60)
+STATS_CACHE_SECONDS = 60
 STATS_CACHE_KEY = "kyoso:community-stats"
 
 
@@ -179,7 +178,7 @@ def community_stats() -> CommunityStats:
     return stats
 
 
-RECENT_ACTIVITY_SIZE = getattr(settings, "KYOSO_RECENT_ACTIVITY_SIZE", 10)
+RECENT_ACTIVITY_SIZE = 10
 
 
 def recent_public_messages(member: Member, *, limit: int = RECENT_ACTIVITY_SIZE) -> list[Message]:

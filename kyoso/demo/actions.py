@@ -13,8 +13,15 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from kyoso.accounts.actions import NewMember, create_member, import_members, purge_members
-from kyoso.accounts.models import Member
+from kyoso.accounts.actions import (
+    NewMember,
+    create_member,
+    import_applications,
+    import_members,
+    purge_applications,
+    purge_members,
+)
+from kyoso.accounts.models import Member, MemberStatus
 from kyoso.chat.actions import create_channel, ensure_default_stamps
 from kyoso.chat.bulk import (
     ImportedMessage,
@@ -26,10 +33,11 @@ from kyoso.chat.bulk import (
     purge_messages,
 )
 from kyoso.chat.models import Message
+from kyoso.demo.applicants import demo_applications
 from kyoso.demo.generate import plan_community
 from kyoso.demo.members import DIGITAL_AGENCY_NAME, KURUME_CODE, SUSONO_CODE
 from kyoso.demo.plan import DEFAULT_SEED, DEFAULT_SIZE, CommunityPlan, DemoSize, OrgInfo, PlannedReaction
-from kyoso.demo.queries import demo_channels, demo_members, directory_snapshot
+from kyoso.demo.queries import demo_applications_written, demo_channels, demo_members, directory_snapshot
 from kyoso.demo.timeline import start_of_today, to_datetime
 from kyoso.directory.models import Organization
 
@@ -52,6 +60,8 @@ class DemoSummary:
     messages: int
     reactions: int
     seconds: float
+    # Applicants waiting in the review queue: planned like members, written as applications.
+    applications: int = 0
 
 
 def build_demo(
@@ -81,11 +91,12 @@ def build_demo(
     return DemoSummary(
         seed=seed,
         organizations=len({m.organization.code for m in plan.members}),
-        members=len(plan.members),
+        members=sum(1 for m in plan.members if m.status != MemberStatus.PENDING),
         channels=len(plan.channels),
         messages=messages,
         reactions=reactions,
         seconds=time.perf_counter() - started,
+        applications=sum(1 for m in plan.members if m.status == MemberStatus.PENDING),
     )
 
 
@@ -102,10 +113,19 @@ def _check_directory(organizations: list[OrgInfo]) -> None:
 
 
 def _write_members(plan: CommunityPlan) -> list[int]:
-    """Create the members in plan order; the two sign-in accounts get the demo password."""
-    ids = [0] * len(plan.members)  # every member is written by one of the two branches below
+    """Create the members in plan order; the two sign-in accounts get the demo password.
+
+    Those still waiting for approval become applications in the review queue, not members: their
+    id stays 0, and they join, write and read nothing.
+    """
+    ids = [0] * len(plan.members)  # every member is written by one of the branches below
     rows, positions = [], []
+    applicants = [m for m in plan.members if m.status == MemberStatus.PENDING]
+    organizations = sorted({m.organization for m in plan.members}, key=lambda o: o.code)
+    import_applications(demo_applications(applicants, organizations))
     for i, member in enumerate(plan.members):
+        if member.status == MemberStatus.PENDING:
+            continue
         fields = {
             "email": member.email,
             "full_name": member.full_name,
@@ -248,4 +268,5 @@ def remove_demo() -> RemovalSummary:
     removed_channels = purge_channels(channels)
     messages += purge_messages(Message.objects.filter(author__in=members))
     removed_members = purge_members(members)
+    purge_applications(demo_applications_written())
     return RemovalSummary(members=removed_members, channels=removed_channels, messages=messages)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from kyoso.accounts.models import Member
+from kyoso.accounts.models import Application, Member
 from kyoso.chat.models import Channel, Message
 from kyoso.demo.content.channels import CHANNELS
 from kyoso.demo.members import DEMO_EMAIL_PREFIX
@@ -55,6 +55,11 @@ def directory_snapshot() -> list[OrgInfo]:
 def demo_members() -> QuerySet[Member]:
     """The demo's people, found by their address (every one starts with ``demo+``)."""
     return Member.objects.filter(email__startswith=DEMO_EMAIL_PREFIX)
+
+
+def demo_applications_written() -> QuerySet[Application]:
+    """The demo's applicants in the review queue (their addresses start with ``demo+`` too)."""
+    return Application.objects.filter(email__startswith=DEMO_EMAIL_PREFIX)
 
 
 def demo_channels() -> QuerySet[Channel]:

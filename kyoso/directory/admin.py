@@ -15,6 +15,7 @@ from kyoso.directory.domains import normalize_domain
 from kyoso.directory.errors import DirectoryError
 from kyoso.directory.models import DomainSource, Organization, OrganizationDomain
 from kyoso.directory.text import is_reading, normalize_text, to_hiragana
+from kyoso.web.admin_audit import AuditedAdmin
 
 
 class OrganizationDomainForm(forms.ModelForm):
@@ -53,7 +54,7 @@ def _search_reading(queryset: QuerySet[Organization], search_term: str) -> Query
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditedAdmin):
     list_display = [
         "code",
         "name",
@@ -86,18 +87,14 @@ class OrganizationAdmin(admin.ModelAdmin):
         return found, may_have_duplicates
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        instances = formset.save(commit=False)
-        for instance in instances:
-            if isinstance(instance, OrganizationDomain):
-                _operator_source(instance)
-            instance.save()
-        for deleted in formset.deleted_objects:
-            deleted.delete()
-        formset.save_m2m()
+        for inline_form in formset.forms:
+            if isinstance(inline_form.instance, OrganizationDomain):
+                _operator_source(inline_form.instance)
+        super().save_formset(request, form, formset, change)
 
 
 @admin.register(OrganizationDomain)
-class OrganizationDomainAdmin(admin.ModelAdmin):
+class OrganizationDomainAdmin(AuditedAdmin):
     form = OrganizationDomainForm
     list_display = ["domain", "organization", "source", "created_at"]
     list_filter = ["source"]

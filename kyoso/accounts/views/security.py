@@ -1,7 +1,142 @@
-"""security pages."""
+"""セキュリティ: password, two-factor authentication and the list of signed-in browsers."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-urlpatterns: list[URLPattern] = []
+from kyoso.accounts import totp
+from kyoso.accounts.actions import security
+from kyoso.accounts.errors import AccountError
+from kyoso.accounts.forms import CodeForm, PasswordForm
+from kyoso.accounts.views.sign_in import _safe_next
+
+
+def _render_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
+    return render(request, "accounts/security/recovery_codes.html", {"nav": "security", "codes": codes})
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    member = request.user
+    sessions = security.sessions_of(member)
+    context = {
+        "nav": "security",
+        "has_password": member.has_usable_password(),
+        "has_two_factor": security.has_two_factor(member),
+        "two_factor_required": member.role in security.ROLES_REQUIRING_TWO_FACTOR,
+        "recovery_codes_left": security.recovery_codes_left(member),
+        "sessions": sessions,
+        "current_key": request.session.session_key,
+    }
+    return render(request, "accounts/security/overview.html", context)
+
+
+@login_required
+def password(request: HttpRequest) -> HttpResponse:
+    form = PasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        security.set_password(
+            member=request.user, password=form.cleaned_data["new_password1"], request=request
+        )
+        messages.success(request, _("パスワードを設定しました。"))
+        return redirect("accounts:security")
+    return render(request, "accounts/security/password.html", {"nav": "security", "form": form})
+
+
+@login_required
+def two_factor_enrol(request: HttpRequest) -> HttpResponse:
+    if security.has_two_factor(request.user):
+        return redirect("accounts:security")
+    secret = security.pending_totp_secret(request)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = security.confirm_two_factor(
+                request=request, member=request.user, code=form.cleaned_data["code"]
+            )
+        except AccountError as error:
+            form.add_error("code", error.message)
+        else:
+            messages.success(request, _("二段階認証を有効にしました。"))
+            return _render_codes(request, codes)
+    uri = totp.provisioning_uri(secret, request.user.email)
+    context = {"nav": "security", "form": form, "secret": secret, "qr_svg": totp.qr_svg(uri)}
+    return render(request, "accounts/security/two_factor_enrol.html", context)
+
+
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if security.second_factor_verified(request) or not security.has_two_factor(request.user):
+        return redirect(next_url)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            security.verify_second_factor(
+                request=request, member=request.user, code=form.cleaned_data["code"]
+            )
+        except AccountError as error:
+            form.add_error("code", error.message)
+        else:
+            messages.success(request, _("サインインしました。"))
+            return redirect(next_url)
+    context = {"nav": "sign_in", "form": form, "next": next_url}
+    return render(request, "accounts/security/two_factor_verify.html", context)
+
+
+@login_required
+@require_POST
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    try:
+        security.disable_two_factor(request=request, member=request.user)
+    except AccountError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("二段階認証を無効にしました。"))
+    return redirect("accounts:security")
+
+
+@login_required
+@require_POST
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    try:
+        codes = security.regenerate_recovery_codes(member=request.user)
+    except AccountError as error:
+        messages.error(request, error.message)
+        return redirect("accounts:security")
+    messages.success(request, _("新しい回復コードを作りました。前のコードは使えなくなりました。"))
+    return _render_codes(request, codes)
+
+
+@login_required
+@require_POST
+def session_sign_out(request: HttpRequest, session_id: int) -> HttpResponse:
+    security.end_member_session(member=request.user, session_id=session_id)
+    messages.success(request, _("選んだ端末からサインアウトしました。"))
+    return redirect("accounts:security")
+
+
+@login_required
+@require_POST
+def sessions_sign_out_others(request: HttpRequest) -> HttpResponse:
+    security.end_other_sessions(member=request.user, keep_session_key=request.session.session_key)
+    messages.success(request, _("この端末以外のすべての端末からサインアウトしました。"))
+    return redirect("accounts:security")
+
+
+urlpatterns = [
+    path("security/", overview, name="security"),
+    path("security/password/", password, name="password"),
+    path("security/two-factor/", two_factor_enrol, name="two_factor_enrol"),
+    path("security/two-factor/verify/", two_factor_verify, name="two_factor_verify"),
+    path("security/two-factor/disable/", two_factor_disable, name="two_factor_disable"),
+    path("security/two-factor/recovery-codes/", recovery_codes, name="recovery_codes"),
+    path("security/sessions/<int:session_id>/sign-out/", session_sign_out, name="session_sign_out"),
+    path("security/sessions/sign-out-others/", sessions_sign_out_others, name="sessions_sign_out_others"),
+]

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.db.models import Count, F
 
-from kyoso.accounts.models import Member, MemberStatus, Role
+from kyoso.accounts.models import Application, ApplicationStatus, Eligibility, Member, MemberStatus, Role
 from kyoso.chat.actions import DEFAULT_STAMPS
 from kyoso.chat.markdown import ALLOWED_TAGS, render_message
 from kyoso.chat.models import Channel, ChannelCategory, ChannelMembership, Message, PostingPolicy, Reaction
@@ -86,10 +86,24 @@ def test_every_active_member_belongs_to_the_default_channels(small_demo: DemoSum
     for member in Member.objects.filter(status=MemberStatus.ACTIVE):
         joined = set(ChannelMembership.objects.filter(member=member).values_list("channel_id", flat=True))
         assert defaults <= joined, member.email
-    # People still waiting for approval have joined nothing yet.
-    pending = Member.objects.filter(status=MemberStatus.PENDING)
-    assert pending.exists()
-    assert not ChannelMembership.objects.filter(member__in=pending).exists()
+    # People still waiting for approval are applications, not members: they have joined nothing yet.
+    assert not Member.objects.filter(status=MemberStatus.PENDING).exists()
+
+
+def test_applicants_wait_in_the_review_queue_with_their_evidence(small_demo: DemoSummary) -> None:
+    waiting = Application.objects.filter(status=ApplicationStatus.IN_REVIEW)
+    assert waiting.count() >= 2
+    assert not Member.objects.filter(email__in=waiting.values("email")).exists()
+    for application in waiting:
+        assert application.email.startswith("demo+")
+        assert application.eligibility in {
+            Eligibility.OTHER_DOMAIN,
+            Eligibility.GOVERNMENT_MISMATCH,
+            Eligibility.OTHER_PUBLIC_BODY,
+        }
+        assert application.eligibility_detail
+        assert application.email_verified_at is not None
+    assert {a.eligibility for a in waiting} >= {Eligibility.OTHER_DOMAIN, Eligibility.GOVERNMENT_MISMATCH}
 
 
 def test_authors_and_stampers_had_joined_the_channel_beforehand(small_demo: DemoSummary) -> None:

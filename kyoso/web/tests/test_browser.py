@@ -38,9 +38,11 @@ def member_with_channel() -> dict[str, object]:
 
 def sign_in(page: object, email: str = "hanako@city.kurume.lg.jp") -> None:
     page.goto("/accounts/sign-in/")  # type: ignore[attr-defined]
-    page.get_by_label("メールアドレス").fill(email)  # type: ignore[attr-defined]
-    page.get_by_label("パスワード").fill(DEFAULT_PASSWORD)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="サインイン").click()  # type: ignore[attr-defined]
+    page.get_by_text("パスワードでサインイン", exact=True).first.click()  # type: ignore[attr-defined]
+    password_form = page.locator("#password-sign-in")  # type: ignore[attr-defined]
+    password_form.get_by_label("メールアドレス").fill(email)
+    password_form.get_by_label("パスワード").fill(DEFAULT_PASSWORD)
+    password_form.get_by_role("button", name="パスワードでサインイン").click()
     page.wait_for_url("**/")  # type: ignore[attr-defined]
 
 

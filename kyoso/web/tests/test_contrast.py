@@ -125,12 +125,14 @@ def test_every_visible_text_on_key_pages_has_enough_contrast(page: object, width
     page.goto("/")  # type: ignore[attr-defined]
     check("home (signed out)")
     page.goto("/accounts/sign-in/")  # type: ignore[attr-defined]
-    page.get_by_label("メールアドレス").fill("hanako@city.kurume.lg.jp")  # type: ignore[attr-defined]
-    page.get_by_label("パスワード").fill("wrong-password")  # type: ignore[attr-defined]
-    page.get_by_role("button", name="サインイン").click()  # type: ignore[attr-defined]
+    page.get_by_text("パスワードでサインイン", exact=True).first.click()  # type: ignore[attr-defined]
+    password_form = page.locator("#password-sign-in")  # type: ignore[attr-defined]
+    password_form.get_by_label("メールアドレス").fill("hanako@city.kurume.lg.jp")
+    password_form.get_by_label("パスワード").fill("wrong-password")
+    password_form.get_by_role("button", name="パスワードでサインイン").click()
     check("sign-in with an error")
-    page.get_by_label("パスワード").fill(DEFAULT_PASSWORD)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="サインイン").click()  # type: ignore[attr-defined]
+    password_form.get_by_label("パスワード").fill(DEFAULT_PASSWORD)
+    password_form.get_by_role("button", name="パスワードでサインイン").click()
     page.wait_for_url("**/")  # type: ignore[attr-defined]
     check("home (signed in)")
     page.goto("/channels/")  # type: ignore[attr-defined]

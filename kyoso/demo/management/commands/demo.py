@@ -106,7 +106,8 @@ class Command(BaseCommand):
     def _print_summary(self, summary: DemoSummary) -> None:
         counts = (
             f"{summary.members:,} members from {summary.organizations:,} organisations, {summary.channels} "
-            f"channels, {summary.messages:,} messages, {summary.reactions:,} stamps ({summary.seconds:.1f} s)"
+            f"channels, {summary.messages:,} messages, {summary.reactions:,} stamps, "
+            f"{summary.applications} applications to review ({summary.seconds:.1f} s)"
         )
         self.stdout.write(
             self.style.SUCCESS(f"デモコミュニティができました。 / The demo community is ready: {counts}.")
@@ -126,5 +127,7 @@ class Command(BaseCommand):
             f"  メンバーとして / as a member:     {DEMO_MEMBER_EMAIL}  ({affiliation})\n"
             f"  運営として / as an operator:      {DEMO_OPERATOR_EMAIL}\n"
             "                                    (管理画面 /admin/ も使えます / can open /admin/)\n"
+            "                                    初回のサインインで二段階認証（認証アプリ）を設定します\n"
+            "                                    / sets up two-factor (an authenticator app) first\n"
             f"  パスワード / password (both):     {DEMO_PASSWORD}\n"
         )

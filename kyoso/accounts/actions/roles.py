@@ -1,0 +1,87 @@
+"""Roles (役割): member, ambassador (アンバサダー, for a term and a region), advisor, moderator, operator.
+
+Only operators change roles, and every change is in the audit log with its before and after.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from kyoso.accounts.errors import AmbassadorTermInvalid, InvalidRole, LastOperator, NotAllowed
+from kyoso.accounts.models import Member, MemberStatus, Role
+from kyoso.directory.models import Region
+from kyoso.moderation.actions import record_audit, snapshot
+
+ROLE_FIELDS = ["role", "ambassador_region", "role_until", "is_staff"]
+
+
+def _require_operator(operator: Member) -> None:
+    if not (operator.is_authenticated and operator.is_active and operator.is_operator):
+        raise NotAllowed()
+
+
+def _keeps_an_operator(member: Member, new_role: str) -> bool:
+    if member.role != Role.OPERATOR or new_role == Role.OPERATOR:
+        return True
+    others = Member.objects.filter(role=Role.OPERATOR, status=MemberStatus.ACTIVE).exclude(pk=member.pk)
+    return others.exists()
+
+
+def _apply_role(
+    *,
+    actor: Member | None,
+    member: Member,
+    role: str,
+    region: str = "",
+    until: date | None = None,
+    reason: str = "",
+) -> Member:
+    if not _keeps_an_operator(member, role):
+        raise LastOperator()
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        before = snapshot(member, ROLE_FIELDS)
+        member.role = role
+        member.ambassador_region = region
+        member.role_until = until
+        # Operators work in Django admin; the flag follows the role (a superuser keeps it).
+        member.is_staff = role == Role.OPERATOR or member.is_superuser
+        member.save(update_fields=ROLE_FIELDS)
+        record_audit(
+            actor=actor,
+            action="member.role_changed",
+            target=member,
+            before=before,
+            after=snapshot(member, ROLE_FIELDS),
+            reason=reason,
+        )
+    return member
+
+
+def set_role(operator: Member, member: Member, role: str) -> Member:
+    """Give a member a role other than ambassador, which needs a term (see appoint_ambassador)."""
+    _require_operator(operator)
+    if role not in Role.values or role == Role.AMBASSADOR:
+        raise InvalidRole()
+    return _apply_role(actor=operator, member=member, role=role)
+
+
+def appoint_ambassador(
+    operator: Member, member: Member, region: str, until: date, *, today: date | None = None
+) -> Member:
+    """Appoint an アンバサダー for a region until the given day (the last day of the term)."""
+    _require_operator(operator)
+    if region not in Region.values:
+        raise InvalidRole()
+    if until <= (today or timezone.localdate()):
+        raise AmbassadorTermInvalid()
+    return _apply_role(actor=operator, member=member, role=Role.AMBASSADOR, region=region, until=until)
+
+
+def end_role(operator: Member, member: Member) -> Member:
+    """Back to an ordinary member, whatever the role was."""
+    _require_operator(operator)
+    return _apply_role(actor=operator, member=member, role=Role.MEMBER)

@@ -1,0 +1,333 @@
+"""Sign-in, passwords, two-factor authentication (二段階認証) and sessions: every write has one home here.
+
+Sign-in never tells anyone whether an address is registered: a link request gets the same answer,
+a lockout locks unknown addresses the same way, and a wrong password reads like an unknown address.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from datetime import timedelta
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from kyoso.accounts import totp
+from kyoso.accounts.actions.lifecycle import note_sign_in
+from kyoso.accounts.errors import (
+    CodeInvalid,
+    LinkInvalid,
+    RateLimited,
+    SignInLocked,
+    TwoFactorNotEnrolled,
+    TwoFactorRequired,
+)
+from kyoso.accounts.links import _digest, consume_link, issue_link
+from kyoso.accounts.models import LinkPurpose, Member, MemberSession, RecoveryCode, Role, TOTPDevice
+from kyoso.accounts.ratelimit import client_ip, spend, spent
+from kyoso.notify.email import render_email, send_email, site_url
+
+# Keys in the Django session.
+SECOND_FACTOR_VERIFIED = "kyoso_2fa_verified"
+SEEN_AT = "kyoso_seen_at"
+PENDING_TOTP_SECRET = "kyoso_totp_pending_secret"  # noqa: S105 - a session key, not a secret
+
+# A sign-in link is a key to the account: shorter-lived than the 24 hours of a registration link.
+SIGN_IN_LINK_MAX_AGE = timedelta(minutes=30)
+HOUR = 3600
+# How often a session's 最終利用 is written: at most once a minute, not on every request.
+SEEN_INTERVAL_SECONDS = 60
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+ROLES_REQUIRING_TWO_FACTOR = frozenset({Role.OPERATOR, Role.MODERATOR})
+
+
+def _lockout_seconds() -> int:
+    return settings.KYOSO_SIGN_IN_LOCKOUT_MINUTES * 60
+
+
+def _failures_per_ip() -> int:
+    # An office's staff share one address behind its proxy, so the per-IP budget is wider than one
+    # address's: ten people mistyping at once must not lock the whole town hall out.
+    return settings.KYOSO_SIGN_IN_FAILURES_PER_IP
+
+
+def _user_agent(request: HttpRequest) -> str:
+    field = MemberSession._meta.get_field("user_agent")
+    return request.META.get("HTTP_USER_AGENT", "")[: field.max_length]
+
+
+# --- e-mail link sign-in -------------------------------------------------------------------------
+
+
+def request_sign_in_link(*, email: str, ip: str) -> None:
+    """Send a sign-in link if ``email`` belongs to an active member; otherwise do the same work silently.
+
+    Budgets per address and per client address are spent either way, so the answer (and a
+    RateLimited refusal) is the same for an address that is not registered.
+    """
+    limit = settings.KYOSO_LINK_REQUESTS_PER_HOUR
+    spend("sign_in_link_ip", ip, limit=limit * 10, window=HOUR)
+    spend("sign_in_link", email, limit=limit, window=HOUR)
+    member = Member.objects.filter(email=email).first()
+    if member is None or not member.is_active:
+        # Roughly the work of the real path (a digest and a rendered mail), so timing says little.
+        _digest(email)
+        render_email("sign_in_link", {"member": None, "url": site_url("/"), "minutes": 0})
+        return
+    with transaction.atomic():
+        token = issue_link(
+            purpose=LinkPurpose.SIGN_IN, email=member.email, member=member, max_age=SIGN_IN_LINK_MAX_AGE
+        )
+        url = site_url(reverse("accounts:sign_in_link", args=[token]))
+        send_email(
+            to=member.email,
+            template="sign_in_link",
+            context={
+                "member": member,
+                "url": url,
+                "minutes": int(SIGN_IN_LINK_MAX_AGE.total_seconds() // 60),
+            },
+        )
+
+
+def redeem_sign_in_link(*, token: str) -> Member:
+    """Use a sign-in link up and return its member, who must still be active at that address."""
+    link = consume_link(token, LinkPurpose.SIGN_IN)
+    member = link.member
+    # The address may have changed (人事異動) or the member been suspended since the mail was sent.
+    if member is None or not member.is_active or member.email != link.email:
+        raise LinkInvalid()
+    return member
+
+
+# --- password sign-in and lockout ------------------------------------------------------------------
+
+
+def check_sign_in_allowed(*, email: str, ip: str) -> None:
+    """Refuse a password attempt for an address or client that failed too often in the window."""
+    window = _lockout_seconds()
+    if spent("sign_in_failure", email, window=window) >= settings.KYOSO_SIGN_IN_MAX_FAILURES:
+        raise SignInLocked()
+    if spent("sign_in_failure_ip", ip, window=window) >= _failures_per_ip():
+        raise RateLimited()
+
+
+def record_sign_in_failure(*, email: str, ip: str) -> None:
+    window = _lockout_seconds()
+    for scope, subject, limit in (
+        ("sign_in_failure", email, settings.KYOSO_SIGN_IN_MAX_FAILURES),
+        ("sign_in_failure_ip", ip, _failures_per_ip()),
+    ):
+        # Over the budget: the next attempt is refused by check_sign_in_allowed.
+        with contextlib.suppress(RateLimited):
+            spend(scope, subject, limit=limit, window=window)
+
+
+def set_password(*, member: Member, password: str, request: HttpRequest | None = None) -> Member:
+    """Set or change a member's password, validated by Django's validators (ValidationError)."""
+    validate_password(password, member)
+    member.set_password(password)
+    member.save(update_fields=["password"])
+    if request is not None:
+        # Changing the password invalidates every session; keep this one, under its new key.
+        old_key = request.session.session_key
+        update_session_auth_hash(request, member)
+        MemberSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key)
+        MemberSession.objects.filter(member=member).exclude(session_key=request.session.session_key).delete()
+    send_email(to=member.email, template="security_password_changed", context={"member": member})
+    return member
+
+
+# --- sessions ----------------------------------------------------------------------------------------
+
+
+def start_session(request: HttpRequest, member: Member) -> MemberSession:
+    """Sign ``member`` in on this browser (first factor done) and list the session."""
+    login(request, member, backend=MODEL_BACKEND)
+    note_sign_in(member)
+    request.session[SECOND_FACTOR_VERIFIED] = False
+    request.session[SEEN_AT] = int(time.time())
+    return MemberSession.objects.create(
+        member=member,
+        session_key=request.session.session_key,
+        ip_address=client_ip(request) if client_ip(request) != "unknown" else None,
+        user_agent=_user_agent(request),
+    )
+
+
+def end_session(request: HttpRequest) -> None:
+    """Sign out of this browser: the listed session goes with it."""
+    key = request.session.session_key
+    logout(request)
+    if key:
+        MemberSession.objects.filter(session_key=key).delete()
+
+
+def touch_session(request: HttpRequest, member: Member) -> None:
+    """Note that this session is in use, at most once a minute; list it if it was not (e.g. force_login)."""
+    now = int(time.time())
+    if now - int(request.session.get(SEEN_AT, 0)) < SEEN_INTERVAL_SECONDS:
+        return
+    request.session[SEEN_AT] = now
+    key = request.session.session_key
+    if key is None:
+        request.session.save()
+        key = request.session.session_key
+    updated = MemberSession.objects.filter(session_key=key).update(last_seen_at=timezone.now())
+    if not updated:
+        MemberSession.objects.get_or_create(
+            session_key=key,
+            defaults={
+                "member": member,
+                "ip_address": client_ip(request) if client_ip(request) != "unknown" else None,
+                "user_agent": _user_agent(request),
+            },
+        )
+
+
+def _delete_stored_sessions(keys: list[str]) -> None:
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:
+        store(session_key=key).delete()
+
+
+def end_member_session(*, member: Member, session_id: int) -> None:
+    """Sign one of my other browsers out: its Django session is deleted, so its cookie stops working."""
+    with transaction.atomic():
+        sessions = list(MemberSession.objects.filter(member=member, pk=session_id))
+        _delete_stored_sessions([s.session_key for s in sessions])
+        MemberSession.objects.filter(pk__in=[s.pk for s in sessions]).delete()
+
+
+def end_other_sessions(*, member: Member, keep_session_key: str | None) -> int:
+    with transaction.atomic():
+        others = list(MemberSession.objects.filter(member=member).exclude(session_key=keep_session_key))
+        _delete_stored_sessions([s.session_key for s in others])
+        MemberSession.objects.filter(pk__in=[s.pk for s in others]).delete()
+    return len(others)
+
+
+def end_all_sessions(*, member: Member) -> int:
+    """Sign a member out everywhere, e.g. when they are suspended."""
+    return end_other_sessions(member=member, keep_session_key=None)
+
+
+# --- two-factor authentication ----------------------------------------------------------------------
+
+
+def has_two_factor(member: Member) -> bool:
+    return TOTPDevice.objects.filter(member=member, confirmed_at__isnull=False).exists()
+
+
+def must_enrol_two_factor(member: Member) -> bool:
+    return member.role in ROLES_REQUIRING_TWO_FACTOR and not has_two_factor(member)
+
+
+def pending_totp_secret(request: HttpRequest) -> str:
+    """The secret being enrolled, kept in the session until confirmed: opening the page writes nothing."""
+    secret = request.session.get(PENDING_TOTP_SECRET)
+    if not secret:
+        secret = totp.new_secret()
+        request.session[PENDING_TOTP_SECRET] = secret
+    return secret
+
+
+def _replace_recovery_codes(member: Member) -> list[str]:
+    codes = totp.new_recovery_codes()
+    RecoveryCode.objects.filter(member=member).delete()
+    RecoveryCode.objects.bulk_create(
+        [RecoveryCode(member=member, digest=totp.recovery_digest(code)) for code in codes]
+    )
+    return codes
+
+
+def confirm_two_factor(*, request: HttpRequest, member: Member, code: str) -> list[str]:
+    """Turn two-factor on with the pending secret once a code from the app matches; return recovery codes."""
+    secret = request.session.get(PENDING_TOTP_SECRET)
+    if not secret:
+        raise CodeInvalid()
+    step = totp.matching_step(secret, code, after_step=0)
+    if step is None:
+        raise CodeInvalid()
+    with transaction.atomic():
+        TOTPDevice.objects.update_or_create(
+            member=member,
+            defaults={"secret": secret, "confirmed_at": timezone.now(), "last_used_step": step},
+        )
+        codes = _replace_recovery_codes(member)
+        send_email(to=member.email, template="security_two_factor_enabled", context={"member": member})
+    del request.session[PENDING_TOTP_SECRET]
+    request.session[SECOND_FACTOR_VERIFIED] = True
+    return codes
+
+
+def verify_second_factor(*, request: HttpRequest, member: Member, code: str) -> None:
+    """Accept a code from the app (never the same step twice) or an unused recovery code."""
+    window = _lockout_seconds()
+    if spent("second_factor_failure", str(member.pk), window=window) >= settings.KYOSO_SIGN_IN_MAX_FAILURES:
+        raise SignInLocked()
+    if not _accept_code(member, code):
+        with contextlib.suppress(RateLimited):
+            spend(
+                "second_factor_failure",
+                str(member.pk),
+                limit=settings.KYOSO_SIGN_IN_MAX_FAILURES,
+                window=window,
+            )
+        raise CodeInvalid()
+    request.session[SECOND_FACTOR_VERIFIED] = True
+
+
+def _accept_code(member: Member, code: str) -> bool:
+    device = TOTPDevice.objects.filter(member=member, confirmed_at__isnull=False).first()
+    if device is None:
+        raise TwoFactorNotEnrolled()
+    step = totp.matching_step(device.secret, code, after_step=device.last_used_step)
+    if step is not None:
+        # Conditional, so two requests racing with one code cannot both win.
+        return (
+            TOTPDevice.objects.filter(pk=device.pk, last_used_step__lt=step).update(last_used_step=step) == 1
+        )
+    return (
+        RecoveryCode.objects.filter(
+            member=member, digest=totp.recovery_digest(code), used_at__isnull=True
+        ).update(used_at=timezone.now())
+        == 1
+    )
+
+
+def regenerate_recovery_codes(*, member: Member) -> list[str]:
+    if not has_two_factor(member):
+        raise TwoFactorNotEnrolled()
+    with transaction.atomic():
+        return _replace_recovery_codes(member)
+
+
+def disable_two_factor(*, request: HttpRequest, member: Member) -> None:
+    if member.role in ROLES_REQUIRING_TWO_FACTOR:
+        raise TwoFactorRequired()
+    with transaction.atomic():
+        TOTPDevice.objects.filter(member=member).delete()
+        RecoveryCode.objects.filter(member=member).delete()
+        send_email(to=member.email, template="security_two_factor_disabled", context={"member": member})
+    request.session[SECOND_FACTOR_VERIFIED] = False
+
+
+def recovery_codes_left(member: Member) -> int:
+    return RecoveryCode.objects.filter(member=member, used_at__isnull=True).count()
+
+
+def sessions_of(member: Member) -> list[MemberSession]:
+    """My signed-in browsers, the most recently used first."""
+    return list(MemberSession.objects.filter(member=member).order_by("-last_seen_at"))
+
+
+def second_factor_verified(request: HttpRequest) -> bool:
+    return bool(request.session.get(SECOND_FACTOR_VERIFIED))

@@ -1,0 +1,158 @@
+"""The admin (管理画面): every model, in Japanese, open to operators past two-factor only, and audited."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from kyoso.accounts.actions.security import PENDING_TOTP_SECRET
+from kyoso.accounts.models import Member, MemberStatus, Role, TOTPDevice
+from kyoso.chat.models import Stamp
+from kyoso.moderation.models import AuditEntry
+from kyoso.testing.auth import force_login_verified, totp_code
+from kyoso.testing.factories import DEFAULT_PASSWORD, make_member
+
+pytestmark = pytest.mark.django_db
+
+KYOSO_APPS = {"accounts", "chat", "directory", "moderation", "notify"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def operator_client(client: Client) -> Client:
+    force_login_verified(client, make_member(role=Role.OPERATOR, email="ops@digital.go.jp"))
+    return client
+
+
+def kyoso_models() -> list[type]:
+    return [m for m in apps.get_models() if m._meta.app_label in KYOSO_APPS]
+
+
+def test_every_kyoso_model_is_in_the_admin_with_a_japanese_name() -> None:
+    for model in kyoso_models():
+        assert model in admin.site._registry, model
+        name = str(model._meta.verbose_name)
+        assert any(ord(ch) > 0x3000 for ch in name), f"{model.__name__}: {name}"
+
+
+def test_operator_past_two_factor_opens_every_list_and_page(operator_client: Client) -> None:
+    assert operator_client.get("/admin/").status_code == 200
+    for model in kyoso_models():
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        assert operator_client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"role": Role.MEMBER},
+        {"role": Role.MODERATOR},
+        {"role": Role.MEMBER, "is_staff": True, "is_superuser": True},
+    ],
+)
+def test_member_who_is_not_an_operator_cannot_open_the_admin(client: Client, fields: dict) -> None:
+    force_login_verified(client, make_member(**fields))
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert client.get("/admin/accounts/member/").status_code == 302
+
+
+def test_suspended_operator_cannot_open_the_admin(client: Client) -> None:
+    operator = make_member(role=Role.OPERATOR)
+    force_login_verified(client, operator)
+    Member.objects.filter(pk=operator.pk).update(status=MemberStatus.SUSPENDED)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_signed_out_visitor_is_sent_to_kyosos_sign_in_not_an_admin_form(client: Client) -> None:
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/accounts/sign-in/?next=")
+
+
+def test_operator_enrols_two_factor_then_opens_the_admin(client: Client) -> None:
+    operator = make_member(role=Role.OPERATOR, password=DEFAULT_PASSWORD)
+    client.post("/accounts/sign-in/", {"username": operator.email, "password": DEFAULT_PASSWORD})
+    assert client.get("/admin/")["Location"] == "/accounts/security/two-factor/"
+
+    client.get("/accounts/security/two-factor/")
+    secret = client.session[PENDING_TOTP_SECRET]
+    client.post("/accounts/security/two-factor/", {"code": totp_code(secret)})
+    assert TOTPDevice.objects.filter(member=operator, confirmed_at__isnull=False).exists()
+    assert client.get("/admin/").status_code == 200
+
+
+def test_admin_change_is_in_the_audit_log_with_before_and_after(operator_client: Client) -> None:
+    stamp = Stamp.objects.create(name="なるほど", emoji="💡", sort_order=5)
+    url = reverse("admin:chat_stamp_change", args=[stamp.pk])
+    response = operator_client.post(url, {"name": "なるほど！", "emoji": "💡", "sort_order": 7})
+    assert response.status_code == 302
+
+    entry = AuditEntry.objects.get(action="admin.stamp.change")
+    assert entry.actor.email == "ops@digital.go.jp"
+    assert entry.target_type == "chat.stamp" and entry.target_id == str(stamp.pk)
+    assert entry.before["name"] == "なるほど" and entry.before["sort_order"] == 5
+    assert entry.after["name"] == "なるほど！" and entry.after["sort_order"] == 7
+
+
+def test_admin_member_change_and_bulk_delete_are_audited(operator_client: Client) -> None:
+    first = Stamp.objects.create(name="いいね")
+    second = Stamp.objects.create(name="ありがとう")
+    operator_client.post(
+        reverse("admin:chat_stamp_changelist"),
+        {"action": "delete_selected", "_selected_action": [first.pk, second.pk], "post": "yes"},
+    )
+    deleted = AuditEntry.objects.filter(action="admin.stamp.delete")
+    assert sorted(e.before["name"] for e in deleted) == ["ありがとう", "いいね"]
+    assert all(e.after is None for e in deleted)
+
+
+def test_audit_log_is_read_only_even_for_operators(operator_client: Client) -> None:
+    stamp = Stamp.objects.create(name="共感")
+    operator_client.post(reverse("admin:chat_stamp_delete", args=[stamp.pk]), {"post": "yes"})
+    entry = AuditEntry.objects.get()
+    change = reverse("admin:moderation_auditentry_change", args=[entry.pk])
+    assert operator_client.get(change).status_code == 200
+    assert operator_client.post(change, {"action": "x"}).status_code == 403
+    delete = reverse("admin:moderation_auditentry_delete", args=[entry.pk])
+    assert operator_client.post(delete, {"post": "yes"}).status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_secrets_are_never_shown_in_the_admin(operator_client: Client) -> None:
+    member = make_member(password=DEFAULT_PASSWORD)
+    device = TOTPDevice.objects.create(
+        member=member, secret="JBSWY3DPEHPK3PXP", last_used_step=int(time.time())
+    )
+    member_page = operator_client.get(
+        reverse("admin:accounts_member_change", args=[member.pk])
+    ).content.decode()
+    assert member.password not in member_page
+    assert "pbkdf2" not in member_page and "argon2" not in member_page
+    device_page = operator_client.get(reverse("admin:accounts_totpdevice_change", args=[device.pk]))
+    assert "JBSWY3DPEHPK3PXP" not in device_page.content.decode()
+
+
+def test_audit_snapshots_leave_secrets_out(operator_client: Client) -> None:
+    member = make_member()
+    url = reverse("admin:accounts_member_change", args=[member.pk])
+    form = operator_client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
+    data.update({"status": MemberStatus.SUSPENDED, "status_reason": "運営の判断", "groups": []})
+    response = operator_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry = AuditEntry.objects.get(action="admin.member.change")
+    assert entry.before["status"] == "active" and entry.after["status"] == "suspended"
+    assert "password" not in entry.after

@@ -1,0 +1,37 @@
+"""The demo outbox (送信済みメール): every e-mail kyoso sent, so a newcomer can click their link.
+
+It exists only in the embedded demo mode (KYOSO_OUTBOX) and only for a browser on this machine:
+anyone else gets a 404, as if the page did not exist. It shows sign-in and verification links.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from kyoso.notify.models import OutboxEmail
+
+OUTBOX_PAGE_SIZE = 50
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def outbox_allowed(request: HttpRequest) -> bool:
+    return bool(settings.KYOSO_OUTBOX) and _is_loopback(str(request.META.get("REMOTE_ADDR", "")))
+
+
+@never_cache
+def outbox(request: HttpRequest) -> HttpResponse:
+    if not outbox_allowed(request):
+        raise Http404
+    emails = OutboxEmail.objects.all()[:OUTBOX_PAGE_SIZE]
+    return render(request, "notify/outbox.html", {"emails": emails})
