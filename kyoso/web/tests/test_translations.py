@@ -67,3 +67,35 @@ def test_interface_words_have_english_translations(text: str) -> None:
 
     with translation.override("en"):
         assert translation.gettext(text) != text
+
+
+KYOSO = Path(__file__).resolve().parents[2]
+TEMPLATE_STRING = re.compile(r"""\{%\s*(?:translate|trans)\s+(?:"([^"]+)"|'([^']+)')""")
+PYTHON_STRING = re.compile(
+    r"""\b(?:_|gettext|gettext_lazy|pgettext_lazy)\(\s*(?:"([^"\\]+)"|'([^'\\]+)')\s*\)"""
+)
+
+
+def source_strings() -> set[str]:
+    """Plain literal strings marked for translation in templates and Python code."""
+    found: set[str] = set()
+    for path in KYOSO.rglob("*"):
+        if "tests" in path.parts or "migrations" in path.parts or not path.is_file():
+            continue
+        if path.suffix in {".html", ".txt"}:
+            pattern = TEMPLATE_STRING
+        elif path.suffix == ".py":
+            pattern = PYTHON_STRING
+        else:
+            continue
+        for match in pattern.finditer(path.read_text(encoding="utf-8")):
+            found.add(match.group(1) or match.group(2))
+    return found
+
+
+def test_every_marked_string_in_the_code_is_in_the_catalogue() -> None:
+    strings = source_strings()
+    assert len(strings) > 100
+    catalogue = {entry["msgid"] for entry in po_entries()}
+    missing = sorted(s for s in strings if s not in catalogue)
+    assert missing == [], "run makemessages and translate these"
