@@ -4,6 +4,9 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from kyoso.chat.upload_limit import RequestBodyLimit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyoso.settings")
 
-application = get_asgi_application()
+# Bodies over the upload limit are refused before Django spools them to disk.
+application = RequestBodyLimit(get_asgi_application())

@@ -57,6 +57,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KYOSO_EMAIL_URL", "`console:`", "Outgoing mail: `smtp://user:pass@host:port` or `console:`."),
     Setting("KYOSO_DEFAULT_FROM_EMAIL", "`kyoso@localhost`", "Sender address of kyoso's e-mails."),
     Setting("KYOSO_MESSAGE_MAX_LENGTH", "`10000`", "Longest message, in characters."),
+    Setting(
+        "KYOSO_GROUP_DM_MAX_MEMBERS", "`8`", "Most people in a group direct message, the opener included."
+    ),
+    Setting(
+        "KYOSO_CHANNEL_MENTION_MAX_MEMBERS",
+        "`50`",
+        "Above this many members, only moderators and operators may use @channel and @here.",
+    ),
+    Setting(
+        "KYOSO_MEMBERS_CREATE_STAMPS", "off", "Let every member create custom stamps, not only operators."
+    ),
+    Setting("KYOSO_UPLOAD_MAX_BYTES", "`20971520` (20 MB)", "Largest file a member may attach, in bytes."),
+    Setting("KYOSO_UPLOAD_MAX_FILES", "`10`", "Most files attached to one message."),
+    Setting(
+        "KYOSO_UPLOAD_MAX_IMAGE_PIXELS",
+        "`50000000`",
+        "Most pixels an attached image may have (protects against decompression bombs).",
+    ),
     Setting("KYOSO_LOG_LEVEL", "`INFO`", "Log level of the `kyoso` loggers."),
     Setting(
         "KYOSO_SITE_URL",

@@ -204,6 +204,19 @@ DEFAULT_FROM_EMAIL = env.str("KYOSO_DEFAULT_FROM_EMAIL", "kyoso@localhost")
 
 # Limits members can reach; each is a setting so an operator can tune it.
 KYOSO_MESSAGE_MAX_LENGTH = env.int("KYOSO_MESSAGE_MAX_LENGTH", 10_000, minimum=1)
+# People in one group direct conversation, the opener included.
+KYOSO_GROUP_DM_MAX_MEMBERS = env.int("KYOSO_GROUP_DM_MAX_MEMBERS", 8, minimum=2)
+# Above this many members only moderators and operators may say @channel or @here.
+KYOSO_CHANNEL_MENTION_MAX_MEMBERS = env.int("KYOSO_CHANNEL_MENTION_MAX_MEMBERS", 50, minimum=0)
+KYOSO_MEMBERS_CREATE_STAMPS = env.bool("KYOSO_MEMBERS_CREATE_STAMPS", default=False)
+# Files attached to messages: the largest file, how many per message, and the most pixels an image
+# may decode to (a small PNG can expand to gigabytes: a decompression bomb).
+KYOSO_UPLOAD_MAX_BYTES = env.int("KYOSO_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+KYOSO_UPLOAD_MAX_FILES = env.int("KYOSO_UPLOAD_MAX_FILES", 10, minimum=1)
+KYOSO_UPLOAD_MAX_IMAGE_PIXELS = env.int("KYOSO_UPLOAD_MAX_IMAGE_PIXELS", 50_000_000, minimum=1)
+# Uploads over 2.5 MB go to a temporary file, not memory; form fields (not files) stay small.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Membership: links in e-mails, approval, yearly reconfirmation and inactivity.
 KYOSO_SITE_URL = env.str("KYOSO_SITE_URL", "http://127.0.0.1:8000")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
@@ -19,8 +20,15 @@ name_in_japanese(RecoveryCode, _("回復コード"))
 name_in_japanese(MemberSession, _("サインイン中の端末"))
 
 
+class MemberAdminForm(forms.ModelForm):
+    def clean_email(self) -> str:
+        # The one spelling sign-in looks up (MemberManager.normalize_email), checked unique as such.
+        return Member.objects.normalize_email(self.cleaned_data["email"])
+
+
 @admin.register(Member)
 class MemberAdmin(AuditedAdmin):
+    form = MemberAdminForm
     ordering = ["id"]
     list_display = ["email", "display_name", "full_name", "organization", "department", "role", "status"]
     list_filter = ["role", "status", "is_staff", "organization__kind", "organization__region"]

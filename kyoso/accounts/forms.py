@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kyoso.accounts.actions import security
 from kyoso.accounts.errors import AccountError
+from kyoso.accounts.models import Member
 from kyoso.accounts.ratelimit import client_ip
 
 # One message for a wrong password, an unknown address and a member who may not sign in:
@@ -18,8 +19,20 @@ from kyoso.accounts.ratelimit import client_ip
 INVALID_SIGN_IN = _("メールアドレスまたはパスワードが正しくありません。入力内容を確認してください。")
 
 
+class EmailAddressField(forms.EmailField):
+    """An address in its one spelling (MemberManager.normalize_email), validated after normalising.
+
+    So a full-width 'ｔａｒｏ@ｃｉｔｙ…' typed with a Japanese input method is accepted as the address
+    it is, and every form, budget and lookup sees the same string.
+    """
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return Member.objects.normalize_email(text) if text else text
+
+
 class SignInForm(AuthenticationForm):
-    username = forms.EmailField(
+    username = EmailAddressField(
         label=_("メールアドレス"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "field__input"}),
@@ -39,10 +52,6 @@ class SignInForm(AuthenticationForm):
         "invalid_login": INVALID_SIGN_IN,
         "inactive": INVALID_SIGN_IN,
     }
-
-    def clean_username(self) -> str:
-        # Addresses are stored in lower case (MemberManager.create_user); people type them any way.
-        return self.cleaned_data["username"].strip().lower()
 
     def clean(self) -> dict[str, Any]:
         email = self.cleaned_data.get("username")
@@ -73,7 +82,7 @@ class SignInForm(AuthenticationForm):
 
 
 class SignInLinkForm(forms.Form):
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=_("メールアドレス"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True, "class": "field__input"}),
@@ -82,9 +91,6 @@ class SignInLinkForm(forms.Form):
             "invalid": _("メールアドレスの形式で入力してください（例: taro@city.example.lg.jp）。"),
         },
     )
-
-    def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
 
 
 class CodeForm(forms.Form):

@@ -6,6 +6,9 @@ Japanese terms: 参加登録 (registration), 所属 (organisation), 部署 (depa
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -41,10 +44,28 @@ class StatusCause(models.TextChoices):
 class MemberManager(BaseUserManager["Member"]):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        """One spelling per mailbox, so the unique constraint, sign-in and rate limits all agree.
+
+        Mail servers deliver 'Taro@ＣＩＴＹ.kurume。fukuoka.jp' (full-width letters and full stops, as
+        Japanese input methods type them) to taro@city.kurume.fukuoka.jp: NFKC, the IDNA form of the
+        domain (Japanese labels as xn--) and lower case make them one address.
+        """
+        text = unicodedata.normalize("NFKC", email or "").strip()
+        local, at, domain = text.rpartition("@")
+        if not at:
+            return text.lower()
+        if not domain.isascii():
+            # Not a domain at all: left as it is, for the form's validator to refuse.
+            with contextlib.suppress(UnicodeError):
+                domain = domain.encode("idna").decode("ascii")
+        return f"{local}@{domain}".lower()
+
     def create_user(self, email: str, password: str | None = None, **fields: object) -> Member:
         if not email:
             raise ValueError("email is required")
-        member = self.model(email=self.normalize_email(email).lower(), **fields)
+        member = self.model(email=self.normalize_email(email), **fields)
         if password:
             member.set_password(password)
         else:

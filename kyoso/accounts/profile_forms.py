@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kyoso.accounts.errors import AccountError
+from kyoso.accounts.forms import EmailAddressField
 from kyoso.accounts.models import Member
 from kyoso.accounts.registration_forms import DescribedErrorsMixin, resolve_organization
 from kyoso.directory.errors import DirectoryError
@@ -46,7 +47,7 @@ class OrganizationChangeForm(DescribedErrorsMixin, forms.Form):
     )
     # Filled by the type-ahead (organization-combobox.js) when the member picks a suggestion.
     organization_code = forms.CharField(required=False, max_length=6, widget=forms.HiddenInput)
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=_("新しい所属団体のメールアドレス"),
         help_text=_(
             "確認のリンクをこのアドレスに送ります。確認が済むと、今のアドレスではサインインできなくなります。"
@@ -68,7 +69,7 @@ class OrganizationChangeForm(DescribedErrorsMixin, forms.Form):
 
 
 class ReactivationForm(DescribedErrorsMixin, forms.Form):
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=_("メールアドレス"),
         max_length=254,
         widget=forms.EmailInput(attrs={**INPUT, "autocomplete": "email"}),

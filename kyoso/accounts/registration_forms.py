@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kyoso.accounts.errors import OrganizationAmbiguous, OrganizationRequired, OtherBodyIncomplete
+from kyoso.accounts.forms import EmailAddressField
 from kyoso.accounts.queries import registration_channels
 from kyoso.directory.errors import DirectoryError
 from kyoso.directory.models import Organization
@@ -57,7 +58,7 @@ class DescribedErrorsMixin:
 
 
 class RegistrationForm(DescribedErrorsMixin, forms.Form):
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=_("メールアドレス"),
         help_text=_("所属団体のメールアドレス（lg.jp・go.jp など）を入力してください。"),
         max_length=254,
@@ -151,7 +152,7 @@ class RegistrationForm(DescribedErrorsMixin, forms.Form):
 class InvitationForm(DescribedErrorsMixin, forms.Form):
     """An operator invites an advisor."""
 
-    email = forms.EmailField(label=_("メールアドレス"), max_length=254, widget=forms.EmailInput(attrs=INPUT))
+    email = EmailAddressField(label=_("メールアドレス"), max_length=254, widget=forms.EmailInput(attrs=INPUT))
     full_name = forms.CharField(label=_("氏名"), max_length=100, widget=forms.TextInput(attrs=INPUT))
 
 

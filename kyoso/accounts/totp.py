@@ -11,6 +11,7 @@ import hmac
 import io
 import secrets
 import time
+import unicodedata
 
 import pyotp
 import segno
@@ -45,8 +46,9 @@ def matching_step(secret: str, code: str, *, after_step: int, at: float | None =
     Returning the step lets the caller store it, so the same code (or an older one) is never
     accepted twice, even within its 30 seconds.
     """
-    code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    # Japanese input methods often type full-width digits (１２３４５６); NFKC makes them ASCII.
+    code = "".join(unicodedata.normalize("NFKC", code).split())
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret, interval=INTERVAL_SECONDS)
     now_step = int((time.time() if at is None else at) // INTERVAL_SECONDS)
@@ -66,5 +68,5 @@ def new_recovery_codes() -> list[str]:
 
 def recovery_digest(code: str) -> str:
     """Keyed digest of a recovery code, ignoring case, spaces and hyphens as people type them."""
-    normal = "".join(ch for ch in code.lower() if ch.isalnum())
+    normal = "".join(ch for ch in unicodedata.normalize("NFKC", code).lower() if ch.isalnum())
     return hmac.new(settings.SECRET_KEY.encode(), normal.encode(), hashlib.sha256).hexdigest()

@@ -3,11 +3,24 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from kyoso.chat.models import Channel, ChannelMembership, Message, Reaction, Stamp
+from kyoso.chat.models import (
+    Channel,
+    ChannelMembership,
+    Mention,
+    Message,
+    MessageRevision,
+    Reaction,
+    SavedMessage,
+    Stamp,
+    ThreadFollow,
+)
 from kyoso.web.admin_audit import AuditedAdmin, ReadOnlyAdmin, name_in_japanese
 
 name_in_japanese(ChannelMembership, _("チャンネルの参加"))
 name_in_japanese(Reaction, _("リアクション"))
+name_in_japanese(Mention, _("メンション"))
+name_in_japanese(SavedMessage, _("あとで読む"))
+name_in_japanese(ThreadFollow, _("スレッドのフォロー"))
 
 
 @admin.register(Channel)
@@ -46,3 +59,39 @@ class MessageAdmin(ReadOnlyAdmin):
 class ReactionAdmin(ReadOnlyAdmin):
     list_display = ["message", "member", "stamp", "created_at"]
     list_select_related = ["member", "stamp"]
+
+
+@admin.register(MessageRevision)
+class MessageRevisionAdmin(ReadOnlyAdmin):
+    list_display = ["message", "written_at", "replaced_at"]
+    list_select_related = ["message"]
+
+
+@admin.register(Mention)
+class MentionAdmin(ReadOnlyAdmin):
+    list_display = ["message", "member"]
+    list_select_related = ["member"]
+
+
+@admin.register(SavedMessage)
+class SavedMessageAdmin(ReadOnlyAdmin):
+    list_display = ["message", "member", "saved_at"]
+    list_select_related = ["member"]
+
+
+@admin.register(ThreadFollow)
+class ThreadFollowAdmin(ReadOnlyAdmin):
+    list_display = ["thread_root", "member", "following"]
+    list_select_related = ["member"]
+
+
+# Attached files: read-only here; the bytes are served only through the checked views.
+from kyoso.chat.models import Attachment  # noqa: E402 - appended apart from the block above
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ["name", "content_type", "size", "message", "uploaded_by", "created_at"]
+    search_fields = ["name", "sha256"]
+    list_select_related = ["uploaded_by"]
+    exclude = ["storage_path", "thumbnail_path"]

@@ -28,7 +28,16 @@ from django.db.models.constants import OnConflict
 
 from kyoso.chat.actions import clean_text
 from kyoso.chat.markdown import render_message
-from kyoso.chat.models import Channel, ChannelMembership, Message, Reaction
+from kyoso.chat.models import (
+    Channel,
+    ChannelMembership,
+    Mention,
+    Message,
+    MessageRevision,
+    Reaction,
+    SavedMessage,
+    ThreadFollow,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +347,11 @@ def purge_messages(messages: QuerySet[Message]) -> int:
     doomed_ids = doomed.values("pk")
     with transaction.atomic():
         Reaction.objects.filter(message__in=doomed_ids).delete()
+        # What members made of these messages (mentions, edits, あとで読む, follows) goes with them.
+        Mention.objects.filter(message__in=doomed_ids).delete()
+        MessageRevision.objects.filter(message__in=doomed_ids).delete()
+        SavedMessage.objects.filter(message__in=doomed_ids).delete()
+        ThreadFollow.objects.filter(thread_root__in=doomed_ids).delete()
         # Replies first: a parent must not go while a reply still points at it.
         replies = Message.objects.filter(pk__in=doomed_ids, thread_root__isnull=False)
         count = replies._raw_delete(replies.db)

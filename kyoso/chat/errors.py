@@ -41,3 +41,74 @@ class ChannelArchived(ChatError):
 
 class MessageNotFound(ChatError):
     message = _("メッセージが見つかりません。")
+
+
+class NotAllowed(ChatError):
+    message = _("この操作をする権限がありません。")
+
+
+class MessageDeleted(ChatError):
+    message = _("削除されたメッセージは変更できません。")
+
+
+class CannotLeaveDirectMessage(ChatError):
+    message = _("ダイレクトメッセージからは退出できません。")
+
+
+class TooManyDirectMembers(ChatError):
+    message = _("グループのダイレクトメッセージに参加できる人数を超えています。")
+
+
+class ChannelMentionNotAllowed(ChatError):
+    message = _("このチャンネルでは @channel と @here を使えません。")
+
+
+class InvalidChannel(ChatError):
+    message = _("チャンネルの内容が正しくありません。")
+
+
+class InvalidStamp(ChatError):
+    message = _("スタンプの名前か絵文字が正しくありません。")
+
+
+class StampExists(ChatError):
+    message = _("同じ名前のスタンプがすでにあります。")
+
+
+# Files (添付ファイル)
+
+
+class AttachmentNotFound(ChatError):
+    # The same answer for "does not exist", "deleted" and "you may not see it".
+    message = _("ファイルが見つかりません。")
+
+
+class FileTooLarge(ChatError):
+    message = _("ファイルが大きすぎるため添付できません。")
+
+
+class EmptyFile(ChatError):
+    message = _("空のファイルは添付できません。")
+
+
+class TooManyFiles(ChatError):
+    message = _("一度に添付できるファイルの数を超えています。")
+
+
+class FileTypeNotAllowed(ChatError):
+    message = _(
+        "このファイル形式は添付できません。添付できるのは PDF、Word・Excel・PowerPoint、"
+        "画像（PNG・JPEG・GIF・WebP）、CSV・テキストです。"
+    )
+
+
+class MacroNotAllowed(ChatError):
+    message = _("マクロを含む Office 文書は添付できません。マクロのない形式で保存し直してください。")
+
+
+class ImageTooLarge(ChatError):
+    message = _("画像の画素数が多すぎるため添付できません。")
+
+
+class UnreadableImage(ChatError):
+    message = _("画像を読み取れませんでした。ファイルが壊れていないか確かめてください。")

@@ -1,4 +1,5 @@
-"""Conversations: チャンネル (channel), メッセージ (message), スレッド (thread), スタンプ (stamp).
+"""Conversations: チャンネル (channel), メッセージ (message), スレッド (thread), スタンプ (stamp),
+メンション (mention), ピン留め (pin), あとで読む (saved message), 編集履歴 (revision).
 
 Models hold data and invariants only; every change goes through kyoso.chat.actions.
 """
@@ -50,6 +51,8 @@ class Channel(models.Model):
     created_at = models.DateTimeField(_("作成日時"))
     last_message_at = models.DateTimeField(_("最終投稿日時"), null=True, blank=True, db_index=True)
     archived_at = models.DateTimeField(_("アーカイブ日時"), null=True, blank=True)
+    # A direct conversation's sorted member ids ("3,8,15"): the same people always get the same DM.
+    direct_key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["category", "name"]
@@ -96,6 +99,12 @@ class Message(models.Model):
     deleted_at = models.DateTimeField(_("削除日時"), null=True, blank=True)
     reply_count = models.PositiveIntegerField(default=0)
     last_reply_at = models.DateTimeField(null=True, blank=True)
+    # @channel or @here: everyone who belongs to the channel is mentioned (no Mention row each).
+    mentions_channel = models.BooleanField(default=False)
+    pinned_at = models.DateTimeField(_("ピン留め日時"), null=True, blank=True)
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -126,6 +135,9 @@ class Stamp(models.Model):
     is_default = models.BooleanField(_("標準スタンプ"), default=False)
     sort_order = models.PositiveSmallIntegerField(default=100)
     created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -149,3 +161,106 @@ class Reaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stamp_id} on {self.message_id} by {self.member_id}"
+
+
+class MessageRevision(models.Model):
+    """編集履歴: the text a message had before an edit, kept for moderators."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="revisions")
+    text = models.TextField(_("編集前の本文"))
+    # When that text was written: the post time for the first revision, else the previous edit.
+    written_at = models.DateTimeField(_("記入日時"))
+    replaced_at = models.DateTimeField(_("編集日時"))
+
+    class Meta:
+        ordering = ["message", "id"]
+        verbose_name = _("編集履歴")
+        verbose_name_plural = _("編集履歴")
+
+    def __str__(self) -> str:
+        return f"revision of {self.message_id}"
+
+
+class Mention(models.Model):
+    """メンション: a member named in a message with ``@[表示名](member:123)``."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "member"], name="unique_mention")]
+        indexes = [models.Index(fields=["member", "message"], name="chat_mention_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} in {self.message_id}"
+
+
+class SavedMessage(models.Model):
+    """あとで読む: a message a member keeps to come back to."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    saved_at = models.DateTimeField(_("保存日時"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "message"], name="unique_saved_message")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} saved by {self.member_id}"
+
+
+class ThreadFollow(models.Model):
+    """Following a thread (スレッドをフォロー): its author and repliers follow until they unfollow."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_follows"
+    )
+    thread_root = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="follows")
+    # An unfollow is kept (following=False), so a later reply by someone else does not re-follow.
+    following = models.BooleanField(default=True)
+    # Keyset read state of the thread's replies.
+    last_read_reply_id = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "thread_root"], name="unique_thread_follow"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} follows {self.thread_root_id}"
+
+
+class Attachment(models.Model):
+    """A file (添付ファイル) attached to a message; served only to members who can read the message.
+
+    The stored file lives under a random path in the default storage: the member's file name is kept
+    only for display and for the download's Content-Disposition, never as a path.
+    """
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attachments"
+    )
+    name = models.CharField(_("ファイル名"), max_length=255)
+    # Detected from the content (magic bytes), never from the name or the browser's claim.
+    content_type = models.CharField(_("種類"), max_length=120)
+    size = models.PositiveBigIntegerField(_("サイズ"))
+    sha256 = models.CharField(max_length=64)
+    storage_path = models.CharField(max_length=255, unique=True)
+    thumbnail_path = models.CharField(max_length=255, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(_("アップロード日時"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("添付ファイル")
+        verbose_name_plural = _("添付ファイル")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return bool(self.thumbnail_path)

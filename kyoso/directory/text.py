@@ -13,8 +13,12 @@ _READING_CHARACTERS = frozenset(chr(c) for c in range(0x3041, 0x3097)) | {"ー",
 
 
 def normalize_text(text: str) -> str:
-    """NFKC (full-width digits and Latin, half-width katakana), with runs of spaces made one."""
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    """NFKC (full-width digits and Latin, half-width katakana), with runs of spaces made one.
+
+    Control characters (a NUL, which PostgreSQL refuses in any text it is sent) are dropped.
+    """
+    normal = unicodedata.normalize("NFKC", text)
+    return " ".join("".join(c for c in normal if unicodedata.category(c) != "Cc" or c.isspace()).split())
 
 
 def to_hiragana(text: str) -> str:

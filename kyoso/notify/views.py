@@ -25,7 +25,14 @@ def _is_loopback(address: str) -> bool:
         return False
 
 
+# Headers a reverse proxy adds. In development mode `kyoso serve` does not read them, so behind a proxy
+# on this machine every visitor arrives from 127.0.0.1; a request carrying one came from elsewhere.
+PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED")
+
+
 def outbox_allowed(request: HttpRequest) -> bool:
+    if any(header in request.META for header in PROXY_HEADERS):
+        return False
     return bool(settings.KYOSO_OUTBOX) and _is_loopback(str(request.META.get("REMOTE_ADDR", "")))
 
 

@@ -88,8 +88,8 @@ def make_channel(
     channel = actions.create_channel(
         creator=creator, name=name or f"テストチャンネル{n}", kind=kind, category=category, **fields
     )
-    for member in members:
-        actions.join_channel(member=member, channel=channel)
+    # Setup, not a member's request: private channels take members this way too.
+    actions.join_channels(members=members, channel=channel)
     return channel
 
 
@@ -103,7 +103,7 @@ def make_message(
     **fields: object,
 ) -> Message:
     """A message posted through the action; the author joins the channel first if needed."""
-    actions.join_channel(member=author, channel=channel)
+    actions.join_channels(members=[author], channel=channel)
     return actions.post_message(author=author, channel=channel, text=text, thread=thread, at=at, **fields)
 
 

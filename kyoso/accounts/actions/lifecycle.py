@@ -18,6 +18,7 @@ from django.db.models import DateTimeField, F, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from kyoso.accounts.actions.members import normalize_email
 from kyoso.accounts.errors import LinkInvalid, ReactivationRefused
 from kyoso.accounts.links import consume_link, issue_link
 from kyoso.accounts.models import LinkPurpose, Member, MemberStatus, Role, StatusCause
@@ -149,6 +150,44 @@ def _set_status(member: Member, *, status: str, cause: str, reason: str, now: da
     member.status_changed_at = now
 
 
+def _stop_membership(
+    member: Member,
+    *,
+    still_due: Q,
+    status: str,
+    cause: str,
+    reason: str,
+    action: str,
+    template: str,
+    now: datetime,
+) -> bool:
+    """Suspend or deactivate an active member a job found; False if another run or a sign-in won.
+
+    The member is claimed with a conditional UPDATE (``still_due``), then the change is audited and
+    the member told how to come back, in one transaction.
+    """
+    with transaction.atomic():
+        before = snapshot(member, STATUS_FIELDS)
+        _set_status(member, status=status, cause=cause, reason=reason, now=now)
+        claimed = Member.objects.filter(still_due, pk=member.pk, status=MemberStatus.ACTIVE).update(
+            **{field: getattr(member, field) for field in STATUS_FIELDS}
+        )
+        if not claimed:
+            return False
+        record_audit(
+            actor=None,
+            action=action,
+            target=member,
+            before=before,
+            after=snapshot(member, STATUS_FIELDS),
+            reason=reason,
+        )
+        send_email(
+            to=member.email, template=template, context={"member": member, "url": site_url(REACTIVATE_PATH)}
+        )
+    return True
+
+
 def suspend_unconfirmed_members(*, now: datetime | None = None, dry_run: bool = False) -> list[Outcome]:
     """Suspend active members who were asked to reconfirm more than the grace period ago."""
     now = now or timezone.now()
@@ -162,36 +201,19 @@ def suspend_unconfirmed_members(*, now: datetime | None = None, dry_run: bool = 
     )
     outcomes = []
     for member in overdue.iterator():
-        if not dry_run:
-            with transaction.atomic():
-                before = snapshot(member, STATUS_FIELDS)
-                _set_status(
-                    member,
-                    status=MemberStatus.SUSPENDED,
-                    cause=StatusCause.RECONFIRMATION,
-                    reason=reason,
-                    now=now,
-                )
-                claimed = Member.objects.filter(
-                    pk=member.pk,
-                    status=MemberStatus.ACTIVE,
-                    reconfirmation_requested_at=member.reconfirmation_requested_at,
-                ).update(**{field: getattr(member, field) for field in STATUS_FIELDS})
-                if not claimed:
-                    continue
-                record_audit(
-                    actor=None,
-                    action="member.suspended",
-                    target=member,
-                    before=before,
-                    after=snapshot(member, STATUS_FIELDS),
-                    reason=reason,
-                )
-                send_email(
-                    to=member.email,
-                    template="lifecycle_suspended",
-                    context={"member": member, "url": site_url(REACTIVATE_PATH)},
-                )
+        # Claimed only if still asked by the same round: a reconfirmation in between wins.
+        still_due = Q(reconfirmation_requested_at=member.reconfirmation_requested_at)
+        if not dry_run and not _stop_membership(
+            member,
+            still_due=still_due,
+            status=MemberStatus.SUSPENDED,
+            cause=StatusCause.RECONFIRMATION,
+            reason=reason,
+            action="member.suspended",
+            template="lifecycle_suspended",
+            now=now,
+        ):
+            continue
         outcomes.append(Outcome("suspended_unconfirmed", member.pk, member.email))
     return outcomes
 
@@ -241,7 +263,7 @@ def request_reactivation_link(*, email: str) -> None:
 
     The page that calls this answers the same for any address, so it tells nobody who is registered.
     """
-    address = Member.objects.normalize_email(email.strip()).lower()
+    address = normalize_email(email)
     member = Member.objects.filter(email=address).first()
     if member is None:
         return
@@ -326,40 +348,40 @@ def deactivate_inactive_members(*, now: datetime | None = None, dry_run: bool = 
         last_seen__lte=F("inactivity_warned_at"), inactivity_warned_at__lte=now - timedelta(days=days)
     )
     for member in due.iterator():
-        if not dry_run:
-            with transaction.atomic():
-                before = snapshot(member, STATUS_FIELDS)
-                _set_status(
-                    member,
-                    status=MemberStatus.DEACTIVATED,
-                    cause=StatusCause.INACTIVITY,
-                    reason=reason,
-                    now=now,
-                )
-                not_back = Q(last_login__isnull=True) | Q(last_login__lte=member.inactivity_warned_at)
-                claimed = Member.objects.filter(
-                    not_back,
-                    pk=member.pk,
-                    status=MemberStatus.ACTIVE,
-                    inactivity_warned_at=member.inactivity_warned_at,
-                ).update(**{field: getattr(member, field) for field in STATUS_FIELDS})
-                if not claimed:
-                    continue
-                record_audit(
-                    actor=None,
-                    action="member.deactivated",
-                    target=member,
-                    before=before,
-                    after=snapshot(member, STATUS_FIELDS),
-                    reason=reason,
-                )
-                send_email(
-                    to=member.email,
-                    template="lifecycle_deactivated",
-                    context={"member": member, "url": site_url(REACTIVATE_PATH)},
-                )
+        # Claimed only if not signed in since the warning, and warned by the same run.
+        not_back = Q(last_login__isnull=True) | Q(last_login__lte=member.inactivity_warned_at)
+        still_due = not_back & Q(inactivity_warned_at=member.inactivity_warned_at)
+        if not dry_run and not _stop_membership(
+            member,
+            still_due=still_due,
+            status=MemberStatus.DEACTIVATED,
+            cause=StatusCause.INACTIVITY,
+            reason=reason,
+            action="member.deactivated",
+            template="lifecycle_deactivated",
+            now=now,
+        ):
+            continue
         outcomes.append(Outcome("deactivated_inactive", member.pk, member.email))
     return outcomes
+
+
+# How often using kyoso in a signed-in session moves ``last_login`` forward.
+ACTIVITY_RESOLUTION = timedelta(days=1)
+
+
+def note_activity(member: Member, *, now: datetime | None = None) -> None:
+    """A signed-in member using kyoso is not inactive, though they may not sign in again for a year.
+
+    A session is renewed as it is used, so ``last_login`` alone would warn, then deactivate, a
+    member who opens kyoso every day. It is moved forward at most once a day, and any warning goes.
+    """
+    now = now or timezone.now()
+    if member.last_login is not None and member.last_login > now - ACTIVITY_RESOLUTION:
+        return
+    Member.objects.filter(pk=member.pk).update(last_login=now, inactivity_warned_at=None)
+    member.last_login = now
+    member.inactivity_warned_at = None
 
 
 def note_sign_in(member: Member) -> None:

@@ -17,8 +17,8 @@ from kyoso.directory.models import Organization
 
 
 def normalize_email(email: str) -> str:
-    """One spelling per address: the unique constraint and sign-in both compare lower case."""
-    return Member.objects.normalize_email(email.strip()).lower()
+    """One spelling per address (see MemberManager.normalize_email)."""
+    return Member.objects.normalize_email(email)
 
 
 def create_member(

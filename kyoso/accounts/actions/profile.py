@@ -16,6 +16,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from kyoso.accounts.actions.members import normalize_email
 from kyoso.accounts.errors import EmailAlreadyUsed, EmailUnchanged, LinkInvalid, OrganizationEmailMismatch
 from kyoso.accounts.links import consume_link, issue_link
 from kyoso.accounts.models import EmailLink, LinkPurpose, Member
@@ -52,10 +53,6 @@ def update_profile(
     return member
 
 
-def _normalized(email: str) -> str:
-    return Member.objects.normalize_email(email.strip()).lower()
-
-
 def _check_organization_change(member: Member, organization: Organization, email: str) -> None:
     if organization.pk == member.organization_id and email == member.email:
         raise EmailUnchanged()
@@ -65,7 +62,7 @@ def _check_organization_change(member: Member, organization: Organization, email
 
 def request_organization_change(*, member: Member, organization: Organization, email: str) -> str:
     """Send a CHANGE_EMAIL link to the new address; return its token (the e-mail carries it)."""
-    email = _normalized(email)
+    email = normalize_email(email)
     _check_organization_change(member, organization, email)
     # Whether another member holds the address is told only to whoever opens the link, so this
     # page cannot be used to find out who is registered.

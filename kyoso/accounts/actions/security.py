@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kyoso.accounts import totp
-from kyoso.accounts.actions.lifecycle import note_sign_in
+from kyoso.accounts.actions.lifecycle import note_activity, note_sign_in
+from kyoso.accounts.actions.members import normalize_email
 from kyoso.accounts.errors import (
     CodeInvalid,
     LinkInvalid,
@@ -72,6 +73,7 @@ def request_sign_in_link(*, email: str, ip: str) -> None:
     Budgets per address and per client address are spent either way, so the answer (and a
     RateLimited refusal) is the same for an address that is not registered.
     """
+    email = normalize_email(email)
     limit = settings.KYOSO_LINK_REQUESTS_PER_HOUR
     spend("sign_in_link_ip", ip, limit=limit * 10, window=HOUR)
     spend("sign_in_link", email, limit=limit, window=HOUR)
@@ -171,11 +173,13 @@ def end_session(request: HttpRequest) -> None:
 
 
 def touch_session(request: HttpRequest, member: Member) -> None:
-    """Note that this session is in use, at most once a minute; list it if it was not (e.g. force_login)."""
+    """Note that this session (and so its member) is in use, at most once a minute; list it if it was
+    not (e.g. force_login)."""
     now = int(time.time())
     if now - int(request.session.get(SEEN_AT, 0)) < SEEN_INTERVAL_SECONDS:
         return
     request.session[SEEN_AT] = now
+    note_activity(member)
     key = request.session.session_key
     if key is None:
         request.session.save()

@@ -156,3 +156,34 @@ def test_audit_snapshots_leave_secrets_out(operator_client: Client) -> None:
     entry = AuditEntry.objects.get(action="admin.member.change")
     assert entry.before["status"] == "active" and entry.after["status"] == "suspended"
     assert "password" not in entry.after
+
+
+def member_change_data(member: Member, **changes: object) -> dict[str, object]:
+    """What the member change page posts back when only ``changes`` are edited."""
+    data: dict[str, object] = {
+        "email": member.email,
+        "full_name": member.full_name,
+        "display_name": member.display_name,
+        "organization": member.organization_id or "",
+        "department": member.department,
+        "role": member.role,
+        "status": member.status,
+    }
+    data.update(changes)
+    return data
+
+
+def test_an_address_typed_in_the_admin_is_stored_in_its_one_spelling(operator_client: Client) -> None:
+    # Sign-in looks addresses up in lower-case ASCII; a capital typed here would lock the member out.
+    member = make_member(email="hanako@city.kurume.fukuoka.jp")
+    url = reverse("admin:accounts_member_change", args=[member.pk])
+    response = operator_client.post(url, member_change_data(member, email="Taro@ＣＩＴＹ.Kurume.Fukuoka.jp"))
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.email == "taro@city.kurume.fukuoka.jp"
+
+    make_member(email="jiro@city.kurume.fukuoka.jp")
+    response = operator_client.post(url, member_change_data(member, email="JIRO@city.kurume.fukuoka.jp"))
+    assert response.status_code == 200  # the form says the address is taken
+    member.refresh_from_db()
+    assert member.email == "taro@city.kurume.fukuoka.jp"

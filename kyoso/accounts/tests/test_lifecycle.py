@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.core import mail
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from kyoso.accounts.actions import note_sign_in, reconfirm_membership, request_reactivation_link
 from kyoso.accounts.actions.lifecycle import (
@@ -312,6 +313,20 @@ def test_a_sign_in_after_the_warning_keeps_the_member_even_without_the_hook(on_c
     idle.refresh_from_db()
     assert idle.status == MemberStatus.ACTIVE
     assert idle.inactivity_warned_at is None
+
+
+def test_member_who_stays_signed_in_and_uses_kyoso_every_day_is_not_inactive(client: Client) -> None:
+    # A session is renewed as it is used, so a daily member may not sign in again for a year.
+    long_ago = months_before(timezone.now(), 13)
+    member = make_member(email=HANAKO, date_joined=long_ago)
+    client.force_login(member)
+    Member.objects.filter(pk=member.pk).update(last_login=long_ago, inactivity_warned_at=long_ago)
+
+    assert client.get("/").status_code == 200
+
+    member.refresh_from_db()
+    assert member.inactivity_warned_at is None
+    assert warn_inactive_members(now=timezone.now()) == []
 
 
 def test_deactivated_member_comes_back_by_verifying_and_is_not_warned_again_at_once(

@@ -45,6 +45,18 @@ def test_address_is_locked_after_max_failures_even_with_the_right_password(clien
     assert "_auth_user_id" not in client.session
 
 
+def test_spelling_the_address_another_way_does_not_escape_the_lockout(client: Client) -> None:
+    make_member(email="hanako@city.kurume.lg.jp", password=DEFAULT_PASSWORD)
+    for spelling in (
+        "hanako@city.kurume.lg.jp",
+        " Hanako@City.Kurume.LG.JP ",
+        "ｈａｎａｋｏ@city.kurume。lg.jp",
+    ):
+        attempt(client, spelling, "wrong-password")
+    assert errors(attempt(client, "ＨＡＮＡＫＯ@CITY.kurume.lg.jp", DEFAULT_PASSWORD)) == [LOCKED]
+    assert "_auth_user_id" not in client.session
+
+
 def test_unknown_address_locks_with_the_same_message(client: Client) -> None:
     make_member(email="hanako@city.kurume.lg.jp", password=DEFAULT_PASSWORD)
     for email in ("hanako@city.kurume.lg.jp", "nobody@city.kurume.lg.jp"):

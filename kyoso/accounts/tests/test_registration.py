@@ -343,3 +343,31 @@ def test_an_applicant_who_uses_english_is_remembered_as_english_for_later_mail(
     apply(directory)
     assert Application.objects.get().language == "en"
     assert "Content-Language" in client.get(REGISTER).headers
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "Member@ＣＩＴＹ.Kurume.Fukuoka.JP",  # full-width letters from a Japanese input method
+        "member@city。kurume．fukuoka.jp",  # ideographic and full-width full stops
+        " ｍｅｍｂｅｒ@city.kurume.fukuoka.jp ",
+    ],
+)
+def test_a_full_width_spelling_of_a_members_address_is_the_same_address(
+    client: Client, directory: Directory, apply: Callable, variant: str
+) -> None:
+    # The mail server delivers every spelling to the one mailbox: it must not open a second account.
+    make_member(directory.kurume, email="member@city.kurume.fukuoka.jp")
+    assert apply(directory, email=variant)["Location"] == SENT
+    assert "参加登録について" in last_mail_to("member@city.kurume.fukuoka.jp").subject
+    assert not Application.objects.exists()
+
+
+def test_a_full_width_spelling_spends_the_same_budget(
+    settings: object, directory: Directory, apply: Callable
+) -> None:
+    settings.KYOSO_LINK_REQUESTS_PER_HOUR = 1  # type: ignore[attr-defined]
+    assert apply(directory)["Location"] == SENT
+    response = apply(directory, email="hanako@ＣＩＴＹ.kurume.fukuoka.jp")
+    assert "しばらく待ってから" in response.content.decode()
+    assert list(Application.objects.values_list("email", flat=True)) == ["hanako@city.kurume.fukuoka.jp"]

@@ -70,6 +70,17 @@ def test_email_is_matched_whatever_its_case(client: Client) -> None:
     assert response.status_code == 302
 
 
+def test_a_full_width_spelling_of_the_address_signs_in_and_gets_the_link(
+    client: Client, request_link: Callable
+) -> None:
+    # A Japanese input method left in full-width mode types ｈａｎａｋｏ＠… and 。 for the dots.
+    make_member(email="hanako@city.kurume.lg.jp", password=DEFAULT_PASSWORD)
+    assert sign_in(client, "ｈａｎａｋｏ@ＣＩＴＹ.kurume。lg.jp", DEFAULT_PASSWORD).status_code == 302
+    client.post("/accounts/sign-out/")
+    request_link("ｈａｎａｋｏ@city.kurume.lg.jp")
+    assert [message.to for message in mail.outbox] == [["hanako@city.kurume.lg.jp"]]
+
+
 def test_wrong_password_shows_a_japanese_error_identical_for_an_unknown_email(client: Client) -> None:
     make_member(email="hanako@city.kurume.lg.jp", password=DEFAULT_PASSWORD)
 
@@ -207,6 +218,16 @@ def test_link_requests_are_limited_per_address_whether_or_not_it_is_registered(
         refused = request_link(email).content.decode()
         assert "しばらく待ってから" in refused
     assert len(mail.outbox) == 2
+
+
+def test_full_width_spellings_of_an_address_share_its_budget(
+    request_link: Callable, settings: object
+) -> None:
+    settings.KYOSO_LINK_REQUESTS_PER_HOUR = 1  # type: ignore[attr-defined]
+    make_member(email="hanako@city.kurume.lg.jp")
+    request_link("hanako@city.kurume.lg.jp")
+    assert "しばらく待ってから" in request_link("ＨＡＮＡＫＯ@city.kurume.lg.jp").content.decode()
+    assert len(mail.outbox) == 1
 
 
 def test_link_requests_are_limited_per_client_address(request_link: Callable, settings: object) -> None:

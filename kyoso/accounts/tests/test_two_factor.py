@@ -170,3 +170,40 @@ def test_codes_from_another_time_step_window_are_refused() -> None:
     assert totp.matching_step(secret, totp_code(secret, at=now - 120), after_step=0, at=now) is None
     step = totp.matching_step(secret, totp_code(secret, at=now), after_step=0, at=now)
     assert totp.matching_step(secret, totp_code(secret, at=now), after_step=step, at=now) is None
+
+
+def full_width(text: str) -> str:
+    """What a Japanese input method left in full-width mode types: １２３４５６."""
+    return text.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789abcdef-"})
+
+
+def test_full_width_codes_are_read_as_digits_not_a_server_error(client: Client) -> None:
+    member, secret, codes = enrolled_member(client)
+    password_sign_in(client, member)
+    assert client.post(VERIFY, {"code": full_width("12345６")}).status_code == 200
+    assert client.post(VERIFY, {"code": full_width(totp_code(secret))}).status_code == 302
+
+    other = Client()
+    password_sign_in(other, member)
+    assert other.post(VERIFY, {"code": full_width(codes[0])}).status_code == 302
+
+
+def test_enrolment_accepts_a_full_width_code(client: Client) -> None:
+    member = make_member()
+    client.force_login(member)
+    client.get(ENROL)
+    secret = client.session[PENDING_TOTP_SECRET]
+    assert client.post(ENROL, {"code": "１２３４５"}).status_code == 200
+    response = client.post(ENROL, {"code": full_width(totp_code(secret))})
+    assert response.status_code == 200 and "<code>" in response.content.decode()
+    assert TOTPDevice.objects.filter(member=member, confirmed_at__isnull=False).exists()
+
+
+@pytest.mark.parametrize("next_url", ["inbox", "a\x00b", "https://evil.example/", "//evil.example/"])
+def test_a_next_that_is_no_local_path_leads_home_after_the_code(client: Client, next_url: str) -> None:
+    member, secret, _codes = enrolled_member(client)
+    password_sign_in(client, member)
+    response = client.post(VERIFY, {"code": totp_code(secret), "next": next_url})
+    assert response.status_code == 302 and response["Location"] == "/"
+    # Already verified: the page sends the member on, to the same safe place.
+    assert client.get(VERIFY, {"next": next_url})["Location"] == "/"

@@ -27,8 +27,17 @@ LINK_SENT = gettext_lazy("登録済みのアドレスであれば、サインイ
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    """A path on this site to go on to, else home.
+
+    Only a path: redirect() would take a bare word ('inbox') for a URL name and fail with a 500.
+    """
+    if (
+        candidate
+        and candidate.startswith("/")
+        and candidate.isprintable()
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return candidate
     return reverse("web:home")

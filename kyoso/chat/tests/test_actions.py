@@ -78,8 +78,10 @@ def test_only_operators_post_in_announcement_channels(alice: Member) -> None:
 
 
 def test_suspended_member_cannot_post(channel) -> None:
-    suspended = member("gone@city.susono.shizuoka.jp", status=MemberStatus.SUSPENDED)
+    suspended = member("gone@city.susono.shizuoka.jp")
     actions.join_channel(member=suspended, channel=channel)
+    suspended.status = MemberStatus.SUSPENDED
+    suspended.save(update_fields=["status"])
     with pytest.raises(NotAllowedToPost):
         actions.post_message(author=suspended, channel=channel, text="こんにちは")
 

@@ -121,3 +121,24 @@ def test_purging_messages_takes_their_replies_and_stamps(channel: Channel, autho
     assert removed == 2
     assert list(Message.objects.values_list("pk", flat=True)) == [ids[2]]
     assert not Reaction.objects.exists()
+
+
+def test_purging_messages_takes_mentions_edits_saves_and_follows_with_them(
+    author: Member, channel: Channel
+) -> None:
+    from kyoso.chat import actions as chat_actions
+    from kyoso.chat.mentions import member_token
+    from kyoso.chat.models import Mention, MessageRevision, SavedMessage, ThreadFollow
+    from kyoso.testing.factories import make_message
+
+    reader = make_member()
+    root = make_message(channel, author, f"{member_token(reader.pk, '読者')} さん")
+    make_message(channel, reader, "返信", thread=root)
+    chat_actions.edit_message(member=author, message=root, text=f"{root.text}（追記）")
+    chat_actions.save_message(member=reader, message=root)
+
+    assert actions.purge_messages(Message.objects.filter(pk=root.pk)) == 2
+
+    assert not Message.objects.exists()
+    for model in (Mention, MessageRevision, SavedMessage, ThreadFollow):
+        assert not model.objects.exists(), model

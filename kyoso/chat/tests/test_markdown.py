@@ -64,3 +64,27 @@ def test_raw_html_is_escaped_so_the_member_sees_what_they_typed() -> None:
 def test_variant_characters_emoji_and_combining_marks_survive() -> None:
     text = "髙橋さんと𠮷野家で👍🏽、か\u3099"
     assert render_message(text) == f"<p>{text}</p>"
+
+
+def test_a_mention_token_renders_as_a_span_with_the_member_id() -> None:
+    assert render_message("@[山田 花子](member:12) さん") == (
+        '<p><span class="mention" data-member-id="12">@山田 花子</span> さん</p>'
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["@[<script>alert(1)</script>](member:3)", '@[" onmouseover="x](member:3)', "@[a&b](member:3)"],
+)
+def test_a_mention_name_is_escaped(text: str) -> None:
+    html = render_message(text)
+    assert parse_elements(html) == [("p", []), ("span", [("class", "mention"), ("data-member-id", "3")])]
+    assert "<script" not in html
+
+
+def test_a_mention_token_in_code_stays_code() -> None:
+    assert render_message("`@[山田](member:12)`") == "<p><code>@[山田](member:12)</code></p>"
+
+
+def test_a_span_written_in_a_message_is_text() -> None:
+    assert "<span" not in render_message('<span class="mention" data-member-id="1">@運営</span>')

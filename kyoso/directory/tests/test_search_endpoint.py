@@ -46,6 +46,13 @@ def test_an_empty_query_finds_nothing(client: Client, kurume: None) -> None:
     assert client.get("/directory/search", {"q": " "}).json() == []
 
 
+def test_control_characters_in_the_query_are_ignored_not_a_server_error(client: Client, kurume: None) -> None:
+    # PostgreSQL refuses a NUL in any text it is sent; a type-ahead must not answer 500 to it.
+    response = client.get("/directory/search", {"q": "くる\x00め\x07"})
+    assert response.status_code == 200
+    assert [found["code"] for found in response.json()] == ["402036"]
+
+
 def test_search_is_rate_limited_per_client(
     client: Client, kurume: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -55,5 +55,19 @@ def test_the_outbox_is_a_404_for_any_other_machine(client: Client, a_sent_mail: 
     assert "hanako" not in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED"],
+    ids=["x-forwarded-for", "x-real-ip", "forwarded"],
+)
+def test_the_outbox_is_a_404_through_a_reverse_proxy_on_this_machine(
+    client: Client, a_sent_mail: None, header: str
+) -> None:
+    # nginx on the same machine makes every visitor look local; its headers say who they really are.
+    response = client.get(OUTBOX, REMOTE_ADDR="127.0.0.1", **{header: "192.0.2.10"})
+    assert response.status_code == 404
+    assert "hanako" not in response.content.decode()
+
+
 def test_the_outbox_answers_on_ipv6_loopback_too(client: Client, a_sent_mail: None) -> None:
     assert client.get(OUTBOX, REMOTE_ADDR="::1").status_code == 200

@@ -1,4 +1,4 @@
-"""Every read of conversations that depends on who is asking. Permission filtering lives here, once."""
+"""Channels and their history: the directory, the sidebar with unread and mention badges, pages."""
 
 from __future__ import annotations
 
@@ -11,23 +11,14 @@ from django.db.models.functions import Coalesce
 
 from kyoso.accounts.models import Member, MemberStatus
 from kyoso.chat.errors import ChannelNotFound, MessageNotFound
-from kyoso.chat.models import Channel, ChannelKind, ChannelMembership, Message, Reaction
+from kyoso.chat.models import Channel, ChannelKind, ChannelMembership, Mention, Message, Reaction
+from kyoso.chat.queries.access import can_read as _can_read
+from kyoso.chat.queries.access import readable_channel, visible_channels
 
 HISTORY_PAGE_SIZE = 50
 
-
-def _can_read(member: Member) -> bool:
-    return member.is_authenticated and member.is_active
-
-
-def visible_channels(member: Member) -> QuerySet[Channel]:
-    """Public channels, and private channels or DMs the member belongs to."""
-    if not _can_read(member):
-        return Channel.objects.none()
-    is_member = ChannelMembership.objects.filter(channel=OuterRef("pk"), member=member)
-    return Channel.objects.annotate(is_joined=Exists(is_member)).filter(
-        Q(kind=ChannelKind.PUBLIC) | Q(is_joined=True)
-    )
+# The main stream of a channel: thread parents, and replies also sent to the channel.
+IN_MAIN_STREAM = Q(thread_root__isnull=True) | Q(also_in_channel=True)
 
 
 def channel_directory(member: Member) -> QuerySet[Channel]:
@@ -35,22 +26,29 @@ def channel_directory(member: Member) -> QuerySet[Channel]:
     return (
         visible_channels(member)
         .filter(archived_at__isnull=True)
+        .exclude(kind=ChannelKind.DIRECT)  # DMs are conversations, not places to browse
         .annotate(member_count=Count("memberships", distinct=True))
         .order_by("category", "name")
     )
 
 
 def joined_channels(member: Member) -> QuerySet[Channel]:
-    """The sidebar: channels the member joined, with how many messages they have not read."""
+    """The sidebar: joined channels with unread messages (``unread_count``) and unread mentions
+    of the member, @channel and @here included, in the stream or in threads (``mention_count``)."""
     if not _can_read(member):
         return Channel.objects.none()
     last_read = ChannelMembership.objects.filter(channel=OuterRef(OuterRef("pk")), member=member).values(
         "last_read_message_id"
     )[:1]
+    unread_since = Message.objects.filter(
+        channel=OuterRef("pk"), id__gt=Subquery(last_read), deleted_at__isnull=True
+    ).exclude(author=member)
     unread = (
-        Message.objects.filter(channel=OuterRef("pk"), id__gt=Subquery(last_read), deleted_at__isnull=True)
-        .filter(Q(thread_root__isnull=True) | Q(also_in_channel=True))
-        .exclude(author=member)
+        unread_since.filter(IN_MAIN_STREAM).order_by().values("channel").annotate(n=Count("id")).values("n")
+    )
+    named = Mention.objects.filter(message=OuterRef("pk"), member=member)
+    mentions = (
+        unread_since.filter(Q(Exists(named)) | Q(mentions_channel=True))
         .order_by()
         .values("channel")
         .annotate(n=Count("id"))
@@ -58,8 +56,28 @@ def joined_channels(member: Member) -> QuerySet[Channel]:
     )
     return (
         Channel.objects.filter(memberships__member=member, archived_at__isnull=True)
-        .annotate(unread_count=Coalesce(Subquery(unread), 0))
+        .annotate(unread_count=Coalesce(Subquery(unread), 0), mention_count=Coalesce(Subquery(mentions), 0))
         .order_by("category", "name")
+    )
+
+
+def first_unread_message(member: Member, channel: Channel) -> Message | None:
+    """Where "jump to the first unread" lands: the oldest unread message of the main stream."""
+    channel = readable_channel(member, channel)
+    last_read = (
+        ChannelMembership.objects.filter(channel=channel, member=member)
+        .values_list("last_read_message_id", flat=True)
+        .first()
+    )
+    if last_read is None:  # not joined: nothing is tracked as read or unread
+        return None
+    return (
+        Message.objects.filter(channel=channel, id__gt=last_read, deleted_at__isnull=True)
+        .filter(IN_MAIN_STREAM)
+        .exclude(author=member)
+        .select_related("author", "author__organization")
+        .order_by("id")
+        .first()
     )
 
 
@@ -95,11 +113,10 @@ def channel_history(
     member: Member, channel: Channel, *, before: int | None = None, limit: int = HISTORY_PAGE_SIZE
 ) -> HistoryPage:
     """The channel's main stream, newest page first, by keyset (never OFFSET)."""
-    if not visible_channels(member).filter(pk=channel.pk).exists():
-        raise ChannelNotFound()
+    channel = readable_channel(member, channel)
     qs = (
         Message.objects.filter(channel=channel)
-        .filter(Q(thread_root__isnull=True) | Q(also_in_channel=True))
+        .filter(IN_MAIN_STREAM)
         .select_related("author", "author__organization")
         .order_by("-id")
     )
@@ -189,7 +206,7 @@ def recent_public_messages(member: Member, *, limit: int = RECENT_ACTIVITY_SIZE)
         Message.objects.filter(
             channel__kind=ChannelKind.PUBLIC, channel__archived_at__isnull=True, deleted_at__isnull=True
         )
-        .filter(Q(thread_root__isnull=True) | Q(also_in_channel=True))
+        .filter(IN_MAIN_STREAM)
         .select_related("channel", "author", "author__organization")
         .order_by("-id")[:limit]
     )

@@ -1,0 +1,67 @@
+"""Every state change in conversations has one function here.
+
+Each action checks permission first (what a member may not read answers "not found"), validates,
+writes in one transaction and queues its events with ``transaction.on_commit`` (kyoso.chat.events).
+The modules split them by subject; everything public is importable from ``kyoso.chat.actions``.
+"""
+
+from kyoso.chat.actions.channels import (
+    archive_channel,
+    create_channel,
+    invite_to_channel,
+    join_channel,
+    join_channels,
+    join_default_channels,
+    leave_channel,
+    open_direct_conversation,
+    unarchive_channel,
+    update_channel,
+)
+from kyoso.chat.actions.messages import (
+    clean_text,
+    delete_message,
+    edit_message,
+    pin_message,
+    post_message,
+    save_message,
+    unpin_message,
+    unsave_message,
+)
+from kyoso.chat.actions.reactions import (
+    DEFAULT_STAMPS,
+    add_reaction,
+    create_stamp,
+    ensure_default_stamps,
+    remove_reaction,
+)
+from kyoso.chat.actions.reads import follow_thread, mark_channel_read, mark_thread_read, unfollow_thread
+
+__all__ = [
+    "DEFAULT_STAMPS",
+    "add_reaction",
+    "archive_channel",
+    "clean_text",
+    "create_channel",
+    "create_stamp",
+    "delete_message",
+    "edit_message",
+    "ensure_default_stamps",
+    "follow_thread",
+    "invite_to_channel",
+    "join_channel",
+    "join_channels",
+    "join_default_channels",
+    "leave_channel",
+    "mark_channel_read",
+    "mark_thread_read",
+    "open_direct_conversation",
+    "pin_message",
+    "post_message",
+    "remove_reaction",
+    "save_message",
+    "unarchive_channel",
+    "unfollow_thread",
+    "unpin_message",
+    "unsave_message",
+    "update_channel",
+]

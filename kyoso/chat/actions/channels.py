@@ -1,0 +1,282 @@
+"""Channel changes: create, join, leave, invite, direct conversations, archive, edit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from kyoso.accounts.models import Member, Role
+from kyoso.chat.errors import (
+    CannotLeaveDirectMessage,
+    ChannelArchived,
+    InvalidChannel,
+    NotAllowed,
+    TooManyDirectMembers,
+)
+from kyoso.chat.events import channel_audience, channel_data, member_audience, publish
+from kyoso.chat.models import (
+    Channel,
+    ChannelCategory,
+    ChannelKind,
+    ChannelMembership,
+    PostingPolicy,
+)
+from kyoso.chat.queries.access import is_channel_member, readable_channel
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name, allow_unicode=True) or "channel"
+    slug, n = base, 2
+    while Channel.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _require_active(member: Member) -> None:
+    if not member.is_active:
+        raise NotAllowed()
+
+
+def _publish_channel(channel: Channel, change: str, *, members: Iterable[int] = ()) -> None:
+    data = channel_data(channel, change=change)
+    publish(channel_audience(channel.pk), "channel.updated", data)
+    for member_id in members:
+        publish(member_audience(member_id), "channel.updated", data)
+
+
+def _save(channel: Channel, *, exclude: Iterable[str] = ()) -> None:
+    try:
+        channel.full_clean(exclude=list(exclude))
+    except ValidationError as error:
+        raise InvalidChannel() from error
+    channel.save()
+
+
+def create_channel(
+    *,
+    creator: Member | None,
+    name: str,
+    category: str = ChannelCategory.THEME,
+    kind: str = ChannelKind.PUBLIC,
+    title: str = "",
+    purpose: str = "",
+    is_default: bool = False,
+    posting_policy: str = PostingPolicy.MEMBERS,
+    slug: str | None = None,
+    at: datetime | None = None,
+) -> Channel:
+    """A public or private channel; ``creator`` None is the system (the demo, setup)."""
+    if creator is not None:
+        _require_active(creator)
+        if posting_policy == PostingPolicy.OPERATORS and creator.role != Role.OPERATOR:
+            raise NotAllowed()
+    # A DM is opened with open_direct_conversation; only public channels can be joined by default.
+    if kind == ChannelKind.DIRECT or (is_default and kind != ChannelKind.PUBLIC):
+        raise InvalidChannel()
+    with transaction.atomic():
+        channel = Channel(
+            slug=slug or _unique_slug(name),
+            name=name,
+            category=category,
+            kind=kind,
+            title=title,
+            purpose=purpose,
+            is_default=is_default,
+            posting_policy=posting_policy,
+            created_by=creator,
+            created_at=at or timezone.now(),
+        )
+        _save(channel)
+        if creator is not None:
+            ChannelMembership.objects.create(channel=channel, member=creator, joined_at=channel.created_at)
+        _publish_channel(channel, "created", members=[creator.pk] if creator else [])
+    return channel
+
+
+def join_channel(*, member: Member, channel: Channel, at: datetime | None = None) -> ChannelMembership:
+    """Join a public channel (a private one only by invitation: it answers "not found")."""
+    _require_active(member)
+    channel = readable_channel(member, channel)
+    if channel.archived_at is not None:
+        raise ChannelArchived()
+    with transaction.atomic():
+        membership, created = ChannelMembership.objects.get_or_create(
+            channel=channel, member=member, defaults={"joined_at": at or timezone.now()}
+        )
+        if created:
+            _publish_channel(channel, "joined", members=[member.pk])
+    return membership
+
+
+def join_channels(*, members: Iterable[Member], channel: Channel, at: datetime | None = None) -> int:
+    """Add many members at once (importers, the demo, test setup); existing ones are kept.
+
+    A trusted path with no permission check and no events: its callers are not members.
+    """
+    joined_at = at or timezone.now()
+    rows = [ChannelMembership(channel=channel, member=m, joined_at=joined_at) for m in members]
+    created = ChannelMembership.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return len(created)
+
+
+def join_default_channels(*, member: Member, at: datetime | None = None) -> list[Channel]:
+    """Put a new member in every default channel (public, not archived); returns those joined now."""
+    _require_active(member)
+    joined_at = at or timezone.now()
+    with transaction.atomic():
+        already = ChannelMembership.objects.filter(member=member).values("channel")
+        channels = list(
+            Channel.objects.filter(is_default=True, kind=ChannelKind.PUBLIC, archived_at__isnull=True)
+            .exclude(pk__in=already)
+            .order_by("pk")
+        )
+        ChannelMembership.objects.bulk_create(
+            [ChannelMembership(channel=c, member=member, joined_at=joined_at) for c in channels],
+            ignore_conflicts=True,
+        )
+        for channel in channels:
+            _publish_channel(channel, "joined", members=[member.pk])
+    return channels
+
+
+def leave_channel(*, member: Member, channel: Channel) -> bool:
+    """Leave a channel; returns whether the member was in it.
+
+    A direct conversation cannot be left: opening one with the same people must find it again, with
+    them all in it. Leaving a private channel means coming back only by a new invitation.
+    """
+    _require_active(member)
+    channel = readable_channel(member, channel)
+    if channel.kind == ChannelKind.DIRECT:
+        raise CannotLeaveDirectMessage()
+    with transaction.atomic():
+        deleted, _ = ChannelMembership.objects.filter(channel=channel, member=member).delete()
+        if deleted:
+            _publish_channel(channel, "left", members=[member.pk])
+    return bool(deleted)
+
+
+def invite_to_channel(*, inviter: Member, channel: Channel, invitee: Member) -> ChannelMembership:
+    """A member of a channel (private or public) adds another active member to it."""
+    _require_active(inviter)
+    channel = readable_channel(inviter, channel)
+    if channel.kind == ChannelKind.DIRECT:
+        raise NotAllowed()  # a DM's people are fixed: open another conversation instead
+    if channel.archived_at is not None:
+        raise ChannelArchived()
+    if not is_channel_member(inviter, channel) or not invitee.is_active:
+        raise NotAllowed()
+    with transaction.atomic():
+        membership, created = ChannelMembership.objects.get_or_create(
+            channel=channel, member=invitee, defaults={"joined_at": timezone.now()}
+        )
+        if created:
+            _publish_channel(channel, "joined", members=[invitee.pk])
+    return membership
+
+
+def _direct_key(member_ids: Iterable[int]) -> str:
+    return ",".join(str(pk) for pk in sorted(set(member_ids)))
+
+
+def open_direct_conversation(*, member: Member, others: Iterable[Member]) -> Channel:
+    """The direct conversation (DM) of exactly these people, made on first use.
+
+    One to one, or a small group up to KYOSO_GROUP_DM_MAX_MEMBERS people (the opener included).
+    Talking to oneself is allowed: a DM with only the member is their notepad.
+    """
+    _require_active(member)
+    people = {member.pk: member, **{other.pk: other for other in others}}
+    if len(people) > settings.KYOSO_GROUP_DM_MAX_MEMBERS:
+        raise TooManyDirectMembers()
+    if any(not person.is_active for person in people.values()):
+        raise NotAllowed()
+    key = _direct_key(people)
+    existing = Channel.objects.filter(direct_key=key).first()
+    if existing is not None:
+        return existing
+    names = "、".join(p.display_name for p in sorted(people.values(), key=lambda p: p.pk))
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            channel = Channel(
+                slug=_unique_slug("dm-" + key.replace(",", "-")),
+                name=names[: Channel._meta.get_field("name").max_length],
+                category=ChannelCategory.CASUAL,
+                kind=ChannelKind.DIRECT,
+                created_by=member,
+                created_at=now,
+                direct_key=key,
+            )
+            # A race on direct_key is settled by the database's unique constraint below.
+            _save(channel, exclude=["direct_key"])
+            ChannelMembership.objects.bulk_create(
+                [ChannelMembership(channel=channel, member_id=pk, joined_at=now) for pk in people]
+            )
+            _publish_channel(channel, "created", members=list(people))
+    except IntegrityError:
+        # Someone opened the same conversation at the same moment: theirs is ours.
+        return Channel.objects.get(direct_key=key)
+    return channel
+
+
+def _can_manage(member: Member, channel: Channel) -> bool:
+    return member.role == Role.OPERATOR or (
+        channel.created_by_id is not None and channel.created_by_id == member.pk
+    )
+
+
+def _set_archived(member: Member, channel: Channel, archived: bool) -> Channel:
+    _require_active(member)
+    channel = readable_channel(member, channel)
+    if not _can_manage(member, channel):
+        raise NotAllowed()
+    if (channel.archived_at is not None) == archived:
+        return channel
+    with transaction.atomic():
+        channel.archived_at = timezone.now() if archived else None
+        channel.save(update_fields=["archived_at"])
+        _publish_channel(channel, "archived" if archived else "unarchived")
+    return channel
+
+
+def archive_channel(*, member: Member, channel: Channel) -> Channel:
+    """Archive a channel (operators or its creator): it stays readable, nobody can post."""
+    return _set_archived(member, channel, True)
+
+
+def unarchive_channel(*, member: Member, channel: Channel) -> Channel:
+    return _set_archived(member, channel, False)
+
+
+def update_channel(
+    *, member: Member, channel: Channel, name: str | None = None, title: str | None = None,
+    purpose: str | None = None,
+) -> Channel:  # fmt: skip
+    """Change a channel's name, title or purpose.
+
+    Operators and the creator may; in a private channel or DM, so may any of its members.
+    """
+    _require_active(member)
+    channel = readable_channel(member, channel)
+    allowed = _can_manage(member, channel) or (not channel.is_public and is_channel_member(member, channel))
+    if not allowed:
+        raise NotAllowed()
+    if channel.archived_at is not None:
+        raise ChannelArchived()
+    changes = {"name": name, "title": title, "purpose": purpose}
+    changed = [field for field, value in changes.items() if value is not None]
+    if name is not None and not name.strip():
+        raise InvalidChannel()
+    with transaction.atomic():
+        for field in changed:
+            setattr(channel, field, changes[field])
+        _save(channel)
+        _publish_channel(channel, "updated")
+    return channel

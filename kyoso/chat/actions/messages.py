@@ -1,0 +1,289 @@
+"""Message changes: post, edit (with history), delete (tombstone), pins and saved messages."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from kyoso.accounts.models import Member, MemberStatus, Role
+from kyoso.chat.errors import (
+    ChannelArchived,
+    ChannelMentionNotAllowed,
+    EmptyMessage,
+    InvalidText,
+    MessageDeleted,
+    MessageTooLong,
+    NotAllowed,
+    NotAllowedToPost,
+)
+from kyoso.chat.events import channel_audience, member_audience, message_data, publish
+from kyoso.chat.markdown import render
+from kyoso.chat.mentions import ParsedMentions
+from kyoso.chat.models import (
+    Channel,
+    ChannelMembership,
+    Mention,
+    Message,
+    MessageRevision,
+    PostingPolicy,
+    Reaction,
+    SavedMessage,
+    ThreadFollow,
+)
+from kyoso.chat.queries.access import is_channel_member, is_moderator, readable_channel, readable_message
+
+
+def clean_text(text: str) -> str:
+    """Validate a message body; the text is kept exactly as written (異体字, emoji, combining marks)."""
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text) or "\x00" in text:
+        raise InvalidText()
+    if not text.strip():
+        raise EmptyMessage()
+    if len(text) > settings.KYOSO_MESSAGE_MAX_LENGTH:
+        raise MessageTooLong()
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in text):
+        raise InvalidText()
+    return text
+
+
+def _check_can_post(member: Member, channel: Channel) -> Channel:
+    if not member.is_active:
+        raise NotAllowedToPost()
+    channel = readable_channel(member, channel)
+    if channel.archived_at is not None:
+        raise ChannelArchived()
+    if channel.posting_policy == PostingPolicy.OPERATORS and member.role != Role.OPERATOR:
+        raise NotAllowedToPost()
+    if not is_channel_member(member, channel):
+        raise NotAllowedToPost()
+    return channel
+
+
+def _may_mention_channel(author: Member, channel: Channel) -> bool:
+    if is_moderator(author):
+        return True
+    members = ChannelMembership.objects.filter(channel=channel).count()
+    return members <= settings.KYOSO_CHANNEL_MENTION_MAX_MEMBERS
+
+
+def _resolve_mentions(author: Member, channel: Channel, parsed: ParsedMentions) -> tuple[set[int], bool]:
+    """Who the text names and can read the channel, and whether it says @channel/@here (if allowed)."""
+    if parsed.broadcast and not _may_mention_channel(author, channel):
+        raise ChannelMentionNotAllowed()
+    readers = Member.objects.filter(pk__in=parsed.member_ids, status=MemberStatus.ACTIVE).exclude(
+        pk=author.pk
+    )
+    if not channel.is_public:
+        readers = readers.filter(memberships__channel=channel)
+    return set(readers.values_list("pk", flat=True)), parsed.broadcast
+
+
+def _publish_mentions(message: Message, member_ids: set[int]) -> None:
+    data = {
+        "message_id": message.pk,
+        "channel_id": message.channel_id,
+        "thread_root_id": message.thread_root_id,
+    }
+    for member_id in sorted(member_ids):
+        publish(member_audience(member_id), "mention.created", data)
+
+
+def _follow_on_reply(root: Message, reply: Message) -> None:
+    """The thread's author and everyone who replies follow it; replying again re-follows."""
+    ThreadFollow.objects.get_or_create(
+        member_id=root.author_id, thread_root=root, defaults={"created_at": reply.created_at}
+    )
+    ThreadFollow.objects.update_or_create(
+        member_id=reply.author_id,
+        thread_root=root,
+        defaults={"following": True, "last_read_reply_id": reply.pk},
+        create_defaults={"following": True, "last_read_reply_id": reply.pk, "created_at": reply.created_at},
+    )
+
+
+def post_message(
+    *,
+    author: Member,
+    channel: Channel,
+    text: str,
+    thread: Message | None = None,
+    also_in_channel: bool = False,
+    at: datetime | None = None,
+) -> Message:
+    """Post to a channel, or reply in ``thread`` (a reply to a reply joins the first one's thread)."""
+    channel = _check_can_post(author, channel)
+    text = clean_text(text)
+    root = thread.thread_root if thread is not None and thread.thread_root_id else thread
+    if root is not None and root.channel_id != channel.pk:
+        raise NotAllowedToPost()
+    rendered = render(text)
+    mentioned, broadcast = _resolve_mentions(author, channel, rendered.mentions)
+    created_at = at or timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            channel=channel,
+            author=author,
+            thread_root=root,
+            also_in_channel=also_in_channel and root is not None,
+            text=text,
+            html=rendered.html,
+            created_at=created_at,
+            mentions_channel=broadcast,
+        )
+        Mention.objects.bulk_create([Mention(message=message, member_id=pk) for pk in mentioned])
+        Channel.objects.filter(pk=channel.pk).update(last_message_at=created_at)
+        # The author has read what they wrote.
+        ChannelMembership.objects.filter(channel=channel, member=author).update(
+            last_read_message_id=message.pk
+        )
+        publish(channel_audience(channel.pk), "message.created", message_data(message))
+        if root is not None:
+            Message.objects.filter(pk=root.pk).update(
+                reply_count=F("reply_count") + 1, last_reply_at=created_at
+            )
+            root.refresh_from_db(fields=["reply_count", "last_reply_at"])
+            _follow_on_reply(root, message)
+            publish(
+                channel_audience(channel.pk),
+                "thread.replied",
+                {
+                    "thread_root_id": root.pk,
+                    "reply_id": message.pk,
+                    "reply_count": root.reply_count,
+                    "last_reply_at": created_at.isoformat(),
+                },
+            )
+        _publish_mentions(message, mentioned)
+    return message
+
+
+def _changeable(member: Member, message: Message | int) -> Message:
+    if not member.is_active:
+        raise NotAllowed()
+    message = readable_message(member, message)
+    if message.deleted_at is not None:
+        raise MessageDeleted()
+    return message
+
+
+def edit_message(*, member: Member, message: Message, text: str, at: datetime | None = None) -> Message:
+    """The author rewrites a message; the text it replaces is kept as a MessageRevision."""
+    message = _changeable(member, message)
+    if message.author_id != member.pk:
+        raise NotAllowed()
+    if message.channel.archived_at is not None:
+        raise ChannelArchived()
+    text = clean_text(text)
+    if text == message.text:
+        return message
+    rendered = render(text)
+    mentioned, broadcast = _resolve_mentions(member, message.channel, rendered.mentions)
+    edited_at = at or timezone.now()
+    with transaction.atomic():
+        MessageRevision.objects.create(
+            message=message,
+            text=message.text,
+            written_at=message.edited_at or message.created_at,
+            replaced_at=edited_at,
+        )
+        message.text = text
+        message.html = rendered.html
+        message.edited_at = edited_at
+        message.mentions_channel = broadcast
+        message.save(update_fields=["text", "html", "edited_at", "mentions_channel"])
+        before = set(Mention.objects.filter(message=message).values_list("member_id", flat=True))
+        Mention.objects.filter(message=message).exclude(member_id__in=mentioned).delete()
+        Mention.objects.bulk_create([Mention(message=message, member_id=pk) for pk in mentioned - before])
+        publish(channel_audience(message.channel_id), "message.updated", message_data(message))
+        _publish_mentions(message, mentioned - before)
+    return message
+
+
+def delete_message(*, member: Member, message: Message, at: datetime | None = None) -> Message:
+    """Delete a message (its author, moderators, operators), leaving a tombstone.
+
+    The row stays, so its thread and reply count stay too. Its text, edit history, mentions, stamps
+    and pin go: a member who deletes personal information written by mistake must be able to trust
+    that it is gone.
+    """
+    message = _changeable(member, message)
+    if message.author_id != member.pk and not is_moderator(member):
+        raise NotAllowed()
+    with transaction.atomic():
+        message.text = ""
+        message.html = ""
+        message.deleted_at = at or timezone.now()
+        message.mentions_channel = False
+        message.pinned_at = None
+        message.pinned_by = None
+        message.save(
+            update_fields=["text", "html", "deleted_at", "mentions_channel", "pinned_at", "pinned_by"]
+        )
+        MessageRevision.objects.filter(message=message).delete()
+        Mention.objects.filter(message=message).delete()
+        Reaction.objects.filter(message=message).delete()
+        # Imported here: the attachments module builds on these actions, so a top-level import would cycle.
+        from kyoso.chat.attachments import discard_message_files
+
+        discard_message_files(message=message)
+        publish(
+            channel_audience(message.channel_id),
+            "message.deleted",
+            {"id": message.pk, "channel_id": message.channel_id, "thread_root_id": message.thread_root_id},
+        )
+    return message
+
+
+def _set_pinned(member: Member, message: Message, pinned: bool) -> Message:
+    message = _changeable(member, message)
+    if message.channel.archived_at is not None:
+        raise ChannelArchived()
+    if not (is_channel_member(member, message.channel) or is_moderator(member)):
+        raise NotAllowed()
+    if (message.pinned_at is not None) == pinned:
+        return message
+    with transaction.atomic():
+        message.pinned_at = timezone.now() if pinned else None
+        message.pinned_by = member if pinned else None
+        message.save(update_fields=["pinned_at", "pinned_by"])
+        publish(channel_audience(message.channel_id), "message.updated", message_data(message))
+    return message
+
+
+def pin_message(*, member: Member, message: Message) -> Message:
+    """Pin a message to its channel (any member of the channel, moderators, operators)."""
+    return _set_pinned(member, message, True)
+
+
+def unpin_message(*, member: Member, message: Message) -> Message:
+    return _set_pinned(member, message, False)
+
+
+def save_message(*, member: Member, message: Message, at: datetime | None = None) -> SavedMessage:
+    """あとで読む: keep a message in the member's own list."""
+    message = _changeable(member, message)
+    with transaction.atomic():
+        saved, created = SavedMessage.objects.get_or_create(
+            member=member, message=message, defaults={"saved_at": at or timezone.now()}
+        )
+        if created:
+            publish(
+                member_audience(member.pk), "saved.added", {"message_id": message.pk, "saved_id": saved.pk}
+            )
+    return saved
+
+
+def unsave_message(*, member: Member, message: Message) -> bool:
+    """Take a message off the member's list (even one they can no longer read); returns if it was on."""
+    if not member.is_active:
+        raise NotAllowed()
+    with transaction.atomic():
+        deleted, _ = SavedMessage.objects.filter(member=member, message_id=message.pk).delete()
+        if deleted:
+            publish(member_audience(member.pk), "saved.removed", {"message_id": message.pk})
+    return bool(deleted)

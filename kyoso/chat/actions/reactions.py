@@ -1,0 +1,124 @@
+"""Stamps (スタンプ) and reactions: the default set, custom stamps, stamping and un-stamping."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kyoso.accounts.models import Member, Role
+from kyoso.chat.errors import (
+    ChannelArchived,
+    InvalidStamp,
+    MessageDeleted,
+    NotAllowed,
+    NotAllowedToPost,
+    StampExists,
+)
+from kyoso.chat.events import channel_audience, community_audience, publish
+from kyoso.chat.models import Message, Reaction, Stamp
+from kyoso.chat.queries.access import readable_message
+
+# The stamps every community starts with, in the order the picker shows them.
+DEFAULT_STAMPS: tuple[tuple[str, str], ...] = (
+    ("共創", "🤝"),
+    ("なるほど", "💡"),
+    ("ありがとう", "🙏"),
+    ("参考になります", "📚"),
+    ("賛成", "👍"),
+    ("確認します", "👀"),
+    ("解決", "✅"),
+)
+
+
+def ensure_default_stamps() -> list[Stamp]:
+    stamps = []
+    for order, (name, emoji) in enumerate(DEFAULT_STAMPS):
+        stamp, _created = Stamp.objects.update_or_create(
+            name=name, defaults={"emoji": emoji, "is_default": True, "sort_order": order}
+        )
+        stamps.append(stamp)
+    return stamps
+
+
+def create_stamp(*, member: Member, name: str, emoji: str = "") -> Stamp:
+    """A custom stamp (a word, with an emoji if wanted): operators, or members when the setting allows.
+
+    Image stamps come with file storage.
+    """
+    if not member.is_active:
+        raise NotAllowed()
+    if member.role != Role.OPERATOR and not settings.KYOSO_MEMBERS_CREATE_STAMPS:
+        raise NotAllowed()
+    name, emoji = name.strip(), emoji.strip()
+    if not name or any(ch.isspace() for ch in name):
+        raise InvalidStamp()
+    if Stamp.objects.filter(name=name).exists():
+        raise StampExists()
+    stamp = Stamp(name=name, emoji=emoji, created_by=member)
+    try:
+        stamp.full_clean()
+    except ValidationError as error:
+        raise InvalidStamp() from error
+    with transaction.atomic():
+        stamp.save()
+        publish(
+            community_audience(),
+            "stamp.created",
+            {"id": stamp.pk, "name": stamp.name, "emoji": stamp.emoji, "created_by": member.pk},
+        )
+    return stamp
+
+
+def _stampable(member: Member, message: Message) -> Message:
+    if not member.is_active:
+        raise NotAllowedToPost()
+    # Anyone may stamp in a public channel; elsewhere only its members (others get "not found").
+    message = readable_message(member, message)
+    if message.deleted_at is not None:
+        raise MessageDeleted()
+    if message.channel.archived_at is not None:
+        raise ChannelArchived()
+    return message
+
+
+def _reaction_data(message: Message, stamp: Stamp, member: Member) -> dict[str, object]:
+    return {
+        "message_id": message.pk,
+        "channel_id": message.channel_id,
+        "stamp_id": stamp.pk,
+        "stamp": stamp.name,
+        "emoji": stamp.emoji,
+        "member_id": member.pk,
+        "count": Reaction.objects.filter(message=message, stamp=stamp).count(),
+    }
+
+
+def add_reaction(*, member: Member, message: Message, stamp: Stamp, at: datetime | None = None) -> Reaction:
+    message = _stampable(member, message)
+    with transaction.atomic():
+        reaction, created = Reaction.objects.get_or_create(
+            message=message, member=member, stamp=stamp, defaults={"created_at": at or timezone.now()}
+        )
+        if created:
+            publish(
+                channel_audience(message.channel_id), "reaction.added", _reaction_data(message, stamp, member)
+            )
+    return reaction
+
+
+def remove_reaction(*, member: Member, message: Message, stamp: Stamp) -> bool:
+    """Take back one's own stamp; returns whether there was one."""
+    message = _stampable(member, message)
+    with transaction.atomic():
+        deleted, _ = Reaction.objects.filter(message=message, member=member, stamp=stamp).delete()
+        if deleted:
+            publish(
+                channel_audience(message.channel_id),
+                "reaction.removed",
+                _reaction_data(message, stamp, member),
+            )
+    return bool(deleted)

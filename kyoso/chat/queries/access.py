@@ -1,0 +1,65 @@
+"""Who may read what: every query and action asks here, so the rule lives in one place.
+
+A channel is readable by an active member when it is public or when they belong to it (private
+channels and direct messages). Anything else is answered as "not found": a private channel's
+existence does not leak through an error.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from kyoso.accounts.models import Member, Role
+from kyoso.chat.errors import ChannelNotFound, MessageNotFound
+from kyoso.chat.models import Channel, ChannelKind, ChannelMembership, Message
+
+MODERATING_ROLES = frozenset({Role.MODERATOR, Role.OPERATOR})
+
+
+def can_read(member: Member) -> bool:
+    return member.is_authenticated and member.is_active
+
+
+def is_moderator(member: Member) -> bool:
+    """Moderators and operators: they may delete others' messages and read edit histories."""
+    return can_read(member) and member.role in MODERATING_ROLES
+
+
+def visible_channels(member: Member) -> QuerySet[Channel]:
+    """Public channels, and private channels or DMs the member belongs to."""
+    if not can_read(member):
+        return Channel.objects.none()
+    is_member = ChannelMembership.objects.filter(channel=OuterRef("pk"), member=member)
+    return Channel.objects.annotate(is_joined=Exists(is_member)).filter(
+        Q(kind=ChannelKind.PUBLIC) | Q(is_joined=True)
+    )
+
+
+def is_channel_member(member: Member, channel: Channel | int) -> bool:
+    channel_id = channel.pk if isinstance(channel, Channel) else channel
+    return ChannelMembership.objects.filter(channel_id=channel_id, member_id=member.pk).exists()
+
+
+def readable_channel(member: Member, channel: Channel | int) -> Channel:
+    """The channel, fresh from the database, or ChannelNotFound if the member may not read it."""
+    channel_id = channel.pk if isinstance(channel, Channel) else channel
+    found = visible_channels(member).filter(pk=channel_id).first()
+    if found is None:
+        raise ChannelNotFound()
+    return found
+
+
+def readable_messages(member: Member) -> QuerySet[Message]:
+    """Every message in a channel the member may read (deleted ones included, as tombstones)."""
+    if not can_read(member):
+        return Message.objects.none()
+    return Message.objects.filter(channel__in=visible_channels(member).values("pk"))
+
+
+def readable_message(member: Member, message: Message | int) -> Message:
+    """The message with its channel, fresh from the database, or MessageNotFound."""
+    message_id = message.pk if isinstance(message, Message) else message
+    found = readable_messages(member).select_related("channel").filter(pk=message_id).first()
+    if found is None:
+        raise MessageNotFound()
+    return found
