@@ -11,6 +11,8 @@ from django.contrib.auth.models import Group
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from kyoso.accounts.actions import roles
+from kyoso.accounts.errors import AccountError
 from kyoso.accounts.models import Application, EmailLink, Member, MemberSession, RecoveryCode, TOTPDevice
 from kyoso.web.admin_audit import AuditedAdmin, ReadOnlyAdmin, name_in_japanese
 
@@ -20,10 +22,28 @@ name_in_japanese(RecoveryCode, _("回復コード"))
 name_in_japanese(MemberSession, _("サインイン中の端末"))
 
 
+ROLE_INPUTS = ("role", "ambassador_region", "role_until")
+STATUS_INPUTS = ("status", "status_reason")
+
+
 class MemberAdminForm(forms.ModelForm):
     def clean_email(self) -> str:
         # The one spelling sign-in looks up (MemberManager.normalize_email), checked unique as such.
         return Member.objects.normalize_email(self.cleaned_data["email"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk and set(ROLE_INPUTS) & set(self.changed_data):
+            try:
+                roles.check_role_change(
+                    Member.objects.get(pk=self.instance.pk),
+                    cleaned.get("role", ""),
+                    region=cleaned.get("ambassador_region", ""),
+                    until=cleaned.get("role_until"),
+                )
+            except AccountError as error:
+                raise forms.ValidationError(str(error)) from None
+        return cleaned
 
 
 @admin.register(Member)
@@ -41,7 +61,15 @@ class MemberAdmin(AuditedAdmin):
         "organization__name",
     ]
     autocomplete_fields = ["organization"]
-    readonly_fields = ["date_joined", "last_login", "email_verified_at", "status_changed_at"]
+    # is_staff follows the role (roles.change_role); the cause of a status is set by its action.
+    readonly_fields = [
+        "date_joined",
+        "last_login",
+        "email_verified_at",
+        "status_changed_at",
+        "is_staff",
+        "is_superuser",
+    ]
     fieldsets = (
         (None, {"fields": ("email",)}),
         (_("プロフィール"), {"fields": ("full_name", "full_name_kana", "display_name", "bio", "interests")}),
@@ -81,6 +109,27 @@ class MemberAdmin(AuditedAdmin):
         # Members join through 参加登録 or an operator's invitation, which check eligibility.
         return False
 
+    def save_model(self, request: HttpRequest, obj: Member, form: Any, change: bool) -> None:
+        """Profile fields save as usual; role and status go through their actions (rules and audit)."""
+        changed = set(form.changed_data) if change else set()
+        wanted = {name: getattr(obj, name) for name in (*ROLE_INPUTS, *STATUS_INPUTS)}
+        if change and changed & {*ROLE_INPUTS, *STATUS_INPUTS}:
+            current = Member.objects.get(pk=obj.pk)
+            for name in (*ROLE_INPUTS, *STATUS_INPUTS, "is_staff", "status_cause", "status_changed_at"):
+                setattr(obj, name, getattr(current, name))
+        super().save_model(request, obj, form, change)
+        if changed & set(ROLE_INPUTS):
+            roles.change_role(
+                request.user,
+                obj,
+                wanted["role"],
+                region=wanted["ambassador_region"],
+                until=wanted["role_until"],
+            )
+        if changed & set(STATUS_INPUTS):
+            roles.change_status(request.user, obj, wanted["status"], reason=wanted["status_reason"])
+        obj.refresh_from_db()
+
 
 @admin.register(Application)
 class ApplicationAdmin(AuditedAdmin):
@@ -88,7 +137,11 @@ class ApplicationAdmin(AuditedAdmin):
     list_filter = ["status", "eligibility", "role"]
     search_fields = ["email", "full_name", "display_name", "department", "organization__name"]
     autocomplete_fields = ["organization"]
-    readonly_fields = ["created_at", "email_verified_at", "decided_at", "decided_by", "member"]
+    # Decisions are made in the review queue, which creates the member and sends the e-mail.
+    readonly_fields = [
+        "status", "eligibility", "eligibility_detail", "created_at", "email_verified_at",
+        "decided_at", "decided_by", "decision_reason", "member",
+    ]  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

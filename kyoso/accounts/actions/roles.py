@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kyoso.accounts.errors import AmbassadorTermInvalid, InvalidRole, LastOperator, NotAllowed
-from kyoso.accounts.models import Member, MemberStatus, Role
+from kyoso.accounts.models import Member, MemberStatus, Role, StatusCause
 from kyoso.directory.models import Region
 from kyoso.moderation.actions import record_audit, snapshot
 
@@ -56,6 +56,64 @@ def _apply_role(
             target=member,
             before=before,
             after=snapshot(member, ROLE_FIELDS),
+            reason=reason,
+        )
+    return member
+
+
+def check_role_change(member: Member, role: str, *, region: str = "", until: date | None = None) -> None:
+    """Raise the error a role change would meet, without changing anything (for forms)."""
+    if role not in Role.values:
+        raise InvalidRole()
+    if role == Role.AMBASSADOR:
+        if region not in Region.values:
+            raise InvalidRole()
+        if until is None or until <= timezone.localdate():
+            raise AmbassadorTermInvalid()
+    if not _keeps_an_operator(member, role):
+        raise LastOperator()
+
+
+def change_role(
+    operator: Member, member: Member, role: str, *, region: str = "", until: date | None = None
+) -> Member:
+    """The one entry for an operator's role decision, whichever role (the admin uses it)."""
+    if role == Role.AMBASSADOR:
+        return appoint_ambassador(operator, member, region, until)  # type: ignore[arg-type]
+    if role == Role.MEMBER:
+        return end_role(operator, member)
+    return set_role(operator, member, role)
+
+
+STATUS_FIELDS = ["status", "status_cause", "status_reason", "status_changed_at"]
+
+
+def change_status(operator: Member, member: Member, status: str, *, reason: str = "") -> Member:
+    """An operator suspends, deactivates or reinstates a member (運営の判断), audited.
+
+    A member stopped this way cannot bring themselves back by verifying their address again.
+    """
+    _require_operator(operator)
+    if status not in MemberStatus.values:
+        raise InvalidRole()
+    if member.status == status:
+        return member
+    if status != MemberStatus.ACTIVE and not _keeps_an_operator(member, Role.MEMBER):
+        raise LastOperator()
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        before = snapshot(member, STATUS_FIELDS)
+        member.status = status
+        member.status_cause = "" if status == MemberStatus.ACTIVE else StatusCause.MODERATION
+        member.status_reason = reason
+        member.status_changed_at = timezone.now()
+        member.save(update_fields=STATUS_FIELDS)
+        record_audit(
+            actor=operator,
+            action="member.status_changed",
+            target=member,
+            before=before,
+            after=snapshot(member, STATUS_FIELDS),
             reason=reason,
         )
     return member

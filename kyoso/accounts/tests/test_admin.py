@@ -153,9 +153,11 @@ def test_audit_snapshots_leave_secrets_out(operator_client: Client) -> None:
     data.update({"status": MemberStatus.SUSPENDED, "status_reason": "運営の判断", "groups": []})
     response = operator_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
-    entry = AuditEntry.objects.get(action="admin.member.change")
+    # The status goes through its action, which writes its own entry beside the admin's.
+    entry = AuditEntry.objects.get(action="member.status_changed")
     assert entry.before["status"] == "active" and entry.after["status"] == "suspended"
-    assert "password" not in entry.after
+    for entry in AuditEntry.objects.filter(target_id=str(member.pk)):
+        assert "password" not in (entry.before or {}) and "password" not in (entry.after or {})
 
 
 def member_change_data(member: Member, **changes: object) -> dict[str, object]:
@@ -187,3 +189,50 @@ def test_an_address_typed_in_the_admin_is_stored_in_its_one_spelling(operator_cl
     assert response.status_code == 200  # the form says the address is taken
     member.refresh_from_db()
     assert member.email == "taro@city.kurume.fukuoka.jp"
+
+
+def test_a_role_set_in_the_admin_goes_through_the_role_action(operator_client: Client) -> None:
+    member = make_member(email="hanako@city.kurume.fukuoka.jp")
+    url = reverse("admin:accounts_member_change", args=[member.pk])
+    response = operator_client.post(url, member_change_data(member, role=Role.MODERATOR))
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.role == Role.MODERATOR
+    entry = AuditEntry.objects.get(action="member.role_changed", target_id=str(member.pk))
+    assert entry.before["role"] == Role.MEMBER and entry.after["role"] == Role.MODERATOR
+
+
+def test_an_ambassador_without_a_region_and_term_is_refused_in_the_admin(operator_client: Client) -> None:
+    member = make_member(email="hanako@city.kurume.fukuoka.jp")
+    url = reverse("admin:accounts_member_change", args=[member.pk])
+    response = operator_client.post(url, member_change_data(member, role=Role.AMBASSADOR))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == ["この役割は指定できません。"]
+    member.refresh_from_db()
+    assert member.role == Role.MEMBER
+    assert not AuditEntry.objects.filter(action="member.role_changed").exists()
+
+
+def test_the_last_operator_cannot_be_demoted_in_the_admin(client: Client) -> None:
+    operator = make_member(role=Role.OPERATOR, email="ops@digital.go.jp")
+    force_login_verified(client, operator)
+    url = reverse("admin:accounts_member_change", args=[operator.pk])
+    response = client.post(url, member_change_data(operator, role=Role.MEMBER))
+    assert response.status_code == 200
+    operator.refresh_from_db()
+    assert operator.role == Role.OPERATOR
+
+
+def test_a_suspension_in_the_admin_is_an_operators_decision_with_a_cause(operator_client: Client) -> None:
+    member = make_member(email="hanako@city.kurume.fukuoka.jp")
+    url = reverse("admin:accounts_member_change", args=[member.pk])
+    response = operator_client.post(
+        url, member_change_data(member, status=MemberStatus.SUSPENDED, status_reason="行動規範違反")
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.status == MemberStatus.SUSPENDED
+    assert member.status_cause == "moderation"
+    assert member.status_changed_at is not None
+    entry = AuditEntry.objects.get(action="member.status_changed", target_id=str(member.pk))
+    assert entry.after["status"] == MemberStatus.SUSPENDED and entry.reason == "行動規範違反"
