@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from kyoso.errors import MemberFacingError
 
-class AccountError(Exception):
-    message = _("操作を完了できませんでした。")
 
-    def __init__(self, message: str | None = None):
-        super().__init__(message or str(self.message))
-        if message:
-            self.message = message
+class AccountError(MemberFacingError):
+    pass
 
 
 class LinkInvalid(AccountError):

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from kyoso.errors import MemberFacingError
 
-class DirectoryError(Exception):
-    message: str | Promise = _("団体名簿の操作を完了できませんでした。")
 
-    def __init__(self, message: str | Promise | None = None) -> None:
-        # Kept lazy: the message is rendered in the language active where it is shown.
-        if message is not None:
-            self.message = message
-        super().__init__(self.message)
-
-    def __str__(self) -> str:
-        return str(self.message)
+class DirectoryError(MemberFacingError):
+    message = _("団体名簿の操作を完了できませんでした。")
 
 
 class InvalidOrganizationCode(DirectoryError):
