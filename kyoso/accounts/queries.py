@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from kyoso.accounts.models import Application, ApplicationStatus, Member, MemberStatus, Role
+from kyoso.accounts.models import Application, ApplicationStatus, EmailLink, Member, MemberStatus, Role
 from kyoso.chat.models import Channel, ChannelCategory, ChannelKind
 from kyoso.directory.errors import DirectoryError
 from kyoso.directory.models import Organization
@@ -100,3 +100,8 @@ def member_for_page(viewer: object, member_id: int) -> Member | None:
         .select_related("organization")
         .first()
     )
+
+
+def invitation_application(link: EmailLink) -> Application:
+    """The invitation an INVITATION link belongs to (the link was checked by peek_link)."""
+    return Application.objects.get(pk=link.application_id)

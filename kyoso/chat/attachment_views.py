@@ -24,7 +24,8 @@ from kyoso.chat.errors import (
     MessageNotFound,
     NotAllowedToPost,
 )
-from kyoso.chat.models import Attachment, Message
+from kyoso.chat.models import Attachment
+from kyoso.chat.queries import readable_message
 from kyoso.chat.upload_limit import max_request_bytes
 
 FILE_RESPONSE_CSP = "default-src 'none'; sandbox"
@@ -127,10 +128,8 @@ def _upload_to_message(request: HttpRequest, message_id: int) -> HttpResponse:
     files = request.FILES.getlist(UPLOAD_FIELD)
     if getattr(request, TOO_LARGE_FLAG, False):
         return _error(FileTooLarge())
-    message = Message.objects.filter(pk=message_id).first()
-    if message is None:
-        return _error(MessageNotFound())
     try:
+        message = readable_message(request.user, message_id)
         added = attachments.attach_files(uploader=request.user, message=message, files=files)
     except ChatError as error:
         return _error(error)

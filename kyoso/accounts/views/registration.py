@@ -11,10 +11,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kyoso.accounts import actions
+from kyoso.accounts import actions, queries
 from kyoso.accounts.errors import AccountError, RateLimited
 from kyoso.accounts.links import peek_link
-from kyoso.accounts.models import Application, LinkPurpose, Member
+from kyoso.accounts.models import LinkPurpose, Member
 from kyoso.accounts.ratelimit import client_ip
 from kyoso.accounts.registration_forms import AcceptInvitationForm, RegistrationForm
 
@@ -105,7 +105,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         link = peek_link(token, LinkPurpose.INVITATION)
     except AccountError as error:
         return _link_error(request, error)
-    application = Application.objects.get(pk=link.application_id)
+    application = queries.invitation_application(link)
     form = AcceptInvitationForm(request.POST or None, initial={"display_name": application.display_name})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
