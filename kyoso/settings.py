@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kyoso.notify",
     "kyoso.web",
     "kyoso.demo",
+    "kyoso.bench",
 ]
 
 MIDDLEWARE = [

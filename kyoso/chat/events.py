@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 if TYPE_CHECKING:
+    from kyoso.accounts.models import Member
     from kyoso.chat.models import Channel, Message
 
 Event = dict[str, Any]
@@ -85,9 +86,21 @@ def channel_data(channel: Channel, **extra: Any) -> dict[str, Any]:
     }
 
 
+def author_data(member: Member) -> dict[str, Any]:
+    """Who wrote a message, as a client shows it beside the text."""
+    return {
+        "id": member.pk,
+        "name": member.display_name,
+        "affiliation": member.affiliation,
+        "role": member.role,
+        "role_label": str(member.get_role_display()),
+    }
+
+
 def message_data(message: Message) -> dict[str, Any]:
     """A message as a client shows it; a deleted one carries no text."""
     return {
+        "author": author_data(message.author) if message.deleted_at is None else None,
         "id": message.pk,
         "channel_id": message.channel_id,
         "thread_root_id": message.thread_root_id,

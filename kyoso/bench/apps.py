@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BenchConfig(AppConfig):
+    name = "kyoso.bench"
+    verbose_name = "ベンチマーク (bench)"
