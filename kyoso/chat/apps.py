@@ -1,6 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _default_stamps(sender: AppConfig, **kwargs: Any) -> None:
+    """Every community starts with the seven default stamps (共創, なるほど, ...), like Django's own
+    content types: made after ``migrate``, so a fresh install and a flushed test database have them."""
+    from kyoso.chat.actions import ensure_default_stamps
+
+    ensure_default_stamps()
 
 
 class ChatConfig(AppConfig):
     name = "kyoso.chat"
     verbose_name = "チャンネルとメッセージ (chat)"
+
+    def ready(self) -> None:
+        post_migrate.connect(_default_stamps, sender=self, dispatch_uid="kyoso.chat.default_stamps")

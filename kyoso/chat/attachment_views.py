@@ -92,7 +92,7 @@ class LimitedUploadHandler(FileUploadHandler):
         return None
 
 
-def _declared_length(request: HttpRequest) -> int:
+def declared_length(request: HttpRequest) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -117,7 +117,7 @@ def upload_to_message(request: HttpRequest, message_id: int) -> HttpResponse:
     """
     if not request.user.is_authenticated:
         return _error(MessageNotFound())
-    if _declared_length(request) > max_request_bytes():
+    if declared_length(request) > max_request_bytes():
         return _error(FileTooLarge())
     request.upload_handlers.insert(0, LimitedUploadHandler(request))
     return _upload_to_message(request, message_id)

@@ -1,69 +1,45 @@
 """Events that conversations publish: ``{"id", "type", "at", "data"}`` to an audience.
 
-An audience is a channel's members (``channel_audience``) or one member (``member_audience``).
-The real-time app will subscribe here and fan events out to sockets; until then the subscribers are
-in-process callables (tests subscribe and assert what an action published). ``publish`` queues its
-event with ``transaction.on_commit``, so nobody hears of a change that was rolled back.
+The publishing itself (audiences, ``publish`` on commit, ``subscribe``) lives in kyoso.realtime.events,
+which brings each event to every open socket; it is re-exported here for the chat actions. This module
+keeps what a client needs to show a channel or a message (``channel_data``, ``message_data``).
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
-from django.utils import timezone
+from kyoso.realtime.events import (
+    Event,
+    Subscriber,
+    channel_audience,
+    community_audience,
+    make_event,
+    member_audience,
+    publish,
+    publish_now,
+    subscribe,
+)
 
 if TYPE_CHECKING:
     from kyoso.accounts.models import Member
     from kyoso.chat.models import Channel, Message
 
-Event = dict[str, Any]
-Subscriber = Callable[[str, Event], None]
-
-_subscribers: list[Subscriber] = []
-
-
-def channel_audience(channel_id: int) -> str:
-    return f"channel:{channel_id}"
-
-
-def member_audience(member_id: int) -> str:
-    return f"member:{member_id}"
-
-
-def community_audience() -> str:
-    """Everyone signed in: custom stamps and other community-wide changes."""
-    return "community"
-
-
-def subscribe(subscriber: Subscriber) -> Callable[[], None]:
-    """Receive every published event as ``subscriber(audience, event)``; returns an unsubscribe call."""
-    _subscribers.append(subscriber)
-
-    def unsubscribe() -> None:
-        if subscriber in _subscribers:
-            _subscribers.remove(subscriber)
-
-    return unsubscribe
-
-
-def make_event(type: str, data: dict[str, Any]) -> Event:
-    return {"id": uuid.uuid4().hex, "type": type, "at": timezone.now().isoformat(), "data": data}
-
-
-def publish(audience: str, type: str, data: dict[str, Any]) -> Event:
-    """Queue an event for ``audience``; it is delivered when the current transaction commits."""
-    event = make_event(type, data)
-
-    def deliver() -> None:
-        for subscriber in list(_subscribers):
-            subscriber(audience, event)
-
-    transaction.on_commit(deliver)
-    return event
+__all__ = [
+    "Event",
+    "Subscriber",
+    "author_data",
+    "channel_audience",
+    "channel_data",
+    "community_audience",
+    "make_event",
+    "member_audience",
+    "message_data",
+    "publish",
+    "publish_now",
+    "subscribe",
+]
 
 
 def _time(value: datetime | None) -> str | None:

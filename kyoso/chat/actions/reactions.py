@@ -94,6 +94,13 @@ def _reaction_data(message: Message, stamp: Stamp, member: Member) -> dict[str, 
         "emoji": stamp.emoji,
         "member_id": member.pk,
         "count": Reaction.objects.filter(message=message, stamp=stamp).count(),
+        # The summary under the message says how many organisations stamped (「9団体が共創」).
+        "organization_count": Reaction.objects.filter(
+            message=message, stamp=stamp, member__organization__isnull=False
+        )
+        .values("member__organization")
+        .distinct()
+        .count(),
     }
 
 

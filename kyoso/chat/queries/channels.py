@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 
 from kyoso.accounts.models import Member, MemberStatus
 from kyoso.chat.errors import ChannelNotFound, MessageNotFound
-from kyoso.chat.models import Channel, ChannelKind, ChannelMembership, Mention, Message, Reaction
+from kyoso.chat.models import Attachment, Channel, ChannelKind, ChannelMembership, Mention, Message, Reaction
 from kyoso.chat.queries.access import can_read as _can_read
 from kyoso.chat.queries.access import readable_channel, visible_channels
 
@@ -90,6 +90,7 @@ def channel_for(member: Member, slug: str) -> Channel:
 
 @dataclass
 class StampSummary:
+    stamp_id: int
     name: str
     emoji: str
     count: int
@@ -101,33 +102,51 @@ class StampSummary:
 class MessageView:
     message: Message
     stamps: list[StampSummary] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    saved: bool = False  # in the viewer's あとで読む
 
 
 @dataclass
 class HistoryPage:
     messages: list[MessageView]
     older_than: int | None  # pass as ``before`` to get the previous page; None when at the start
+    newer_than: int | None = None  # pass as ``after`` to get the next page; None when at the newest
 
 
 def channel_history(
-    member: Member, channel: Channel, *, before: int | None = None, limit: int = HISTORY_PAGE_SIZE
+    member: Member,
+    channel: Channel,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = HISTORY_PAGE_SIZE,
 ) -> HistoryPage:
-    """The channel's main stream, newest page first, by keyset (never OFFSET)."""
+    """A page of the channel's main stream by keyset (never OFFSET), oldest first on the page.
+
+    Without cursors it is the newest page; ``before`` pages back in time and ``after`` forward
+    (jumping to the first unread message opens the page just after the last one read).
+    """
     channel = readable_channel(member, channel)
-    qs = (
-        Message.objects.filter(channel=channel)
-        .filter(IN_MAIN_STREAM)
-        .select_related("author", "author__organization")
-        .order_by("-id")
+    stream = Message.objects.filter(channel=channel).filter(IN_MAIN_STREAM)
+    qs = stream.select_related("author", "author__organization")
+    if after is not None:
+        rows = list(qs.filter(id__gt=after).order_by("id")[: limit + 1])
+        has_newer = len(rows) > limit
+        rows = rows[:limit]
+        has_older = stream.filter(id__lte=after).exists()
+    else:
+        if before is not None:
+            qs = qs.filter(id__lt=before)
+        rows = list(qs.order_by("-id")[: limit + 1])
+        has_older = len(rows) > limit
+        rows = rows[:limit]
+        rows.reverse()
+        has_newer = before is not None and stream.filter(id__gte=before).exists()
+    return HistoryPage(
+        messages=with_stamps(member, rows),
+        older_than=rows[0].pk if has_older and rows else None,
+        newer_than=rows[-1].pk if has_newer and rows else None,
     )
-    if before is not None:
-        qs = qs.filter(id__lt=before)
-    rows = list(qs[: limit + 1])
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    rows.reverse()
-    views = with_stamps(member, rows)
-    return HistoryPage(messages=views, older_than=rows[0].pk if has_more and rows else None)
 
 
 def thread_messages(member: Member, root_id: int) -> tuple[Message, list[MessageView]]:
@@ -156,7 +175,7 @@ def with_stamps(member: Member, messages: list[Message]) -> list[MessageView]:
     for message_id, stamp_id, name, emoji, member_id, org_id, _order in reactions:
         summary = by_message[message_id].get(stamp_id)
         if summary is None:
-            summary = by_message[message_id][stamp_id] = StampSummary(name, emoji, 0, 0, False)
+            summary = by_message[message_id][stamp_id] = StampSummary(stamp_id, name, emoji, 0, 0, False)
         summary.count += 1
         summary.reacted_by_me = summary.reacted_by_me or member_id == member.pk
         orgs[(message_id, stamp_id)].add(org_id)

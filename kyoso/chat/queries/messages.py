@@ -105,11 +105,11 @@ def message_revisions(member: Member, message: Message | int) -> list[MessageRev
 
 
 def message_permalink(message: Message) -> str:
-    """The URL path that opens the message's thread scrolled to the message (``#m-<id>``).
+    """The URL path that opens the message's thread pane scrolled to the message (``#t-<id>``).
 
     A thread parent or a message without replies opens as its own thread. Whoever follows the link
     still goes through the page's permission check.
     """
     root_id = message.thread_root_id or message.pk
     slug = Channel.objects.filter(pk=message.channel_id).values_list("slug", flat=True).get()
-    return reverse("chat:thread", args=[slug, root_id]) + f"#m-{message.pk}"
+    return reverse("chat:thread", args=[slug, root_id]) + f"#t-{message.pk}"

@@ -142,7 +142,7 @@ def test_stamps_show_count_and_how_many_organisations(client: Client, member: ob
 
     body = page_text(client.get(f"/channels/{channel.slug}/"))
 
-    stamp = re.search(r'<li class="stamp" title="([^"]+)">(.*?)</li>', body, re.S)
+    stamp = re.search(r'<button class="stamp" [^>]*title="([^"]+)"[^>]*>(.*?)</button>', body, re.S)
     assert stamp, body
     assert stamp.group(1) == "2団体が共創"
     inner = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", stamp.group(2))).strip()
@@ -213,6 +213,9 @@ def test_sidebar_lists_joined_channels_with_unread_counts_and_marks_the_current_
 
     sidebar = re.search(r'<nav id="channel-sidebar".*?</nav>', body, re.S).group(0)
     assert "雑談" in sidebar and "窓口業務" in sidebar
-    assert re.search(r'<span class="badge">1<span class="visually-hidden">', sidebar)
-    assert f'href="{reverse("chat:channel", args=[desk.slug])}" aria-current="page"' in sidebar
+    assert re.search(r'<span class="badge" data-unread-count>1<span class="visually-hidden">', sidebar)
+    current = re.search(
+        r'<a class="sidebar__link" href="([^"]+)" data-sidebar-channel="\d+" aria-current="page"', sidebar
+    )
+    assert current and current.group(1) == reverse("chat:channel", args=[desk.slug])
     assert 'aria-expanded="false"' in body

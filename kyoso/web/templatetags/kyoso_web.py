@@ -10,7 +10,7 @@ from django.template.context import Context
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from kyoso.chat.models import Channel
+from kyoso.chat.models import Channel, ChannelKind
 from kyoso.chat.queries import joined_channels
 
 register = template.Library()
@@ -23,6 +23,20 @@ class Sidebar:
     """Always truthy, even with no channels: the sidebar is shown to every signed-in member."""
 
     channels: list[Channel]
+
+    @property
+    def rooms(self) -> list[Channel]:
+        """Public and private channels, by category then name."""
+        return [c for c in self.channels if c.kind != ChannelKind.DIRECT]
+
+    @property
+    def directs(self) -> list[Channel]:
+        """Direct messages, listed apart like in every chat tool."""
+        return [c for c in self.channels if c.kind == ChannelKind.DIRECT]
+
+    @property
+    def mention_total(self) -> int:
+        return sum(getattr(c, "mention_count", 0) for c in self.channels)
 
 
 @register.simple_tag(takes_context=True)
