@@ -1,4 +1,4 @@
-"""ASGI entry point: Django over HTTP; the WebSocket routes join when real time arrives."""
+"""ASGI entry point: Django over HTTP, and the live connection (``/ws/``, kyoso.realtime) over WebSocket."""
 
 import os
 
@@ -9,4 +9,18 @@ from kyoso.chat.upload_limit import RequestBodyLimit
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyoso.settings")
 
 # Bodies over the upload limit are refused before Django spools them to disk.
-application = RequestBodyLimit(get_asgi_application())
+http_application = RequestBodyLimit(get_asgi_application())
+
+# Imported once Django is set up (get_asgi_application does that): the consumer uses the models.
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from kyoso.realtime.routing import application as websocket_application  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": http_application,
+        # A page of another site must not open a socket with our member's cookie.
+        "websocket": AllowedHostsOriginValidator(websocket_application),
+    }
+)

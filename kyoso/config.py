@@ -48,6 +48,26 @@ SETTINGS: tuple[Setting, ...] = (
         "KYOSO_DATABASE_URL", "`sqlite:///var/kyoso.sqlite3`", "Database URL; `postgres://...` scales out."
     ),
     Setting("KYOSO_REDIS_URL", "(none: in-process)", "Redis for cache, rate limits and pub/sub."),
+    Setting(
+        "KYOSO_WS_SEND_BUFFER",
+        "`256`",
+        "Frames queued for one slow WebSocket client before it is dropped (it catches up on reconnect).",
+    ),
+    Setting(
+        "KYOSO_WS_CATCHUP_LIMIT",
+        "`200`",
+        "Missed messages sent per channel when a client reconnects; past it the page reloads the channel.",
+    ),
+    Setting(
+        "KYOSO_WS_TYPING_INTERVAL",
+        "`2`",
+        "Least seconds between two 入力中 notices of one client in a channel.",
+    ),
+    Setting(
+        "KYOSO_WS_COMPRESSION",
+        "off",
+        "Per-message compression of WebSocket frames (costs CPU on every frame).",
+    ),
     Setting("KYOSO_HOST", "`127.0.0.1`", "Address `kyoso serve` binds to."),
     Setting("KYOSO_PORT", "`8000`", "Port `kyoso serve` listens on."),
     Setting("KYOSO_WORKERS", "`1`", "Worker processes started by one `kyoso serve`."),
@@ -68,12 +88,29 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "KYOSO_MEMBERS_CREATE_STAMPS", "off", "Let every member create custom stamps, not only operators."
     ),
+    Setting(
+        "KYOSO_STAMP_IMAGE_MAX_BYTES",
+        "`524288` (512 KB)",
+        "Largest picture for a custom stamp, in bytes (PNG, JPEG, GIF or WebP; shown at 64 px).",
+    ),
     Setting("KYOSO_UPLOAD_MAX_BYTES", "`20971520` (20 MB)", "Largest file a member may attach, in bytes."),
     Setting("KYOSO_UPLOAD_MAX_FILES", "`10`", "Most files attached to one message."),
     Setting(
         "KYOSO_UPLOAD_MAX_IMAGE_PIXELS",
         "`50000000`",
         "Most pixels an attached image may have (protects against decompression bombs).",
+    ),
+    Setting("KYOSO_SEARCH_PAGE_SIZE", "`20`", "Search results per page."),
+    Setting(
+        "KYOSO_SEARCH_WINDOW",
+        "`1000`",
+        "How many of the newest matches a search counts, ranks by relevance and breaks down into facets.",
+    ),
+    Setting("KYOSO_SEARCH_QUERY_MAX_LENGTH", "`500`", "Longest search query, in characters."),
+    Setting(
+        "KYOSO_SEARCH_OKURIGANA",
+        "on",
+        "Search finds okurigana variants too (申込 = 申し込み) unless unticked.",
     ),
     Setting("KYOSO_LOG_LEVEL", "`INFO`", "Log level of the `kyoso` loggers."),
     Setting(
@@ -83,6 +120,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("KYOSO_LINK_MAX_AGE_HOURS", "`24`", "How long a one-time e-mail link stays valid."),
     Setting("KYOSO_REQUIRE_APPROVAL", "off", "Send every application to operators, even a matching domain."),
+    Setting(
+        "KYOSO_API_TOKEN_FAILURES_PER_IP",
+        "`KYOSO_SIGN_IN_FAILURES_PER_IP`",
+        "Wrong API tokens from one client address before its token attempts are refused for a while.",
+    ),
     Setting(
         "KYOSO_OUTBOX", "on in development, off in production", "Keep sent e-mails in an outbox page (demo)."
     ),

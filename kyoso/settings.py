@@ -50,11 +50,14 @@ INSTALLED_APPS = [
     "kyoso.directory",
     "kyoso.accounts",
     "kyoso.chat",
+    "kyoso.search",
+    "kyoso.realtime",
     "kyoso.moderation",
     "kyoso.notify",
     "kyoso.web",
     "kyoso.demo",
     "kyoso.bench",
+    "kyoso.api",
 ]
 
 MIDDLEWARE = [
@@ -66,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The same rules for /api/v1/, answered as JSON 401/403 instead of a redirect to a page.
+    "kyoso.api.middleware.ApiSessionMiddleware",
     # Signs out members who are no longer active; holds back the rest until the second factor is done.
     "kyoso.accounts.middleware.MemberAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -210,6 +215,7 @@ KYOSO_GROUP_DM_MAX_MEMBERS = env.int("KYOSO_GROUP_DM_MAX_MEMBERS", 8, minimum=2)
 # Above this many members only moderators and operators may say @channel or @here.
 KYOSO_CHANNEL_MENTION_MAX_MEMBERS = env.int("KYOSO_CHANNEL_MENTION_MAX_MEMBERS", 50, minimum=0)
 KYOSO_MEMBERS_CREATE_STAMPS = env.bool("KYOSO_MEMBERS_CREATE_STAMPS", default=False)
+KYOSO_STAMP_IMAGE_MAX_BYTES = env.int("KYOSO_STAMP_IMAGE_MAX_BYTES", 512 * 1024, minimum=1)
 # Files attached to messages: the largest file, how many per message, and the most pixels an image
 # may decode to (a small PNG can expand to gigabytes: a decompression bomb).
 KYOSO_UPLOAD_MAX_BYTES = env.int("KYOSO_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
@@ -231,6 +237,10 @@ KYOSO_SIGN_IN_LOCKOUT_MINUTES = env.int("KYOSO_SIGN_IN_LOCKOUT_MINUTES", 15, min
 KYOSO_SIGN_IN_FAILURES_PER_IP = env.int(
     "KYOSO_SIGN_IN_FAILURES_PER_IP", KYOSO_SIGN_IN_MAX_FAILURES * 10, minimum=1
 )
+# Wrong API tokens from one client address before its token attempts are refused for a while.
+KYOSO_API_TOKEN_FAILURES_PER_IP = env.int(
+    "KYOSO_API_TOKEN_FAILURES_PER_IP", KYOSO_SIGN_IN_FAILURES_PER_IP, minimum=1
+)
 KYOSO_LINK_REQUESTS_PER_HOUR = env.int("KYOSO_LINK_REQUESTS_PER_HOUR", 5, minimum=1)
 KYOSO_REGISTRATIONS_PER_HOUR = env.int("KYOSO_REGISTRATIONS_PER_HOUR", 10, minimum=1)
 # Yearly reconfirmation (staff rotate on 1 April) and inactivity.
@@ -250,6 +260,22 @@ KYOSO_INACTIVE_WARNING_DAYS = env.int("KYOSO_INACTIVE_WARNING_DAYS", 30, minimum
 KYOSO_OUTBOX = env.bool("KYOSO_OUTBOX", default=not PRODUCTION)
 if PRODUCTION and KYOSO_OUTBOX:
     raise ImproperlyConfigured("KYOSO_OUTBOX must be off in production: it shows every e-mail kyoso sends.")
+
+# Real time (kyoso.realtime): frames queued for one slow socket before it is dropped (its client
+# catches up on reconnect); missed messages sent per channel on reconnect before the page is told to
+# reload it; the least seconds between two 入力中 notices of one socket in one channel; and per-message
+# compression of WebSocket frames (off: measured by `kyoso bench fanout`, it costs more than it saves).
+KYOSO_WS_SEND_BUFFER = env.int("KYOSO_WS_SEND_BUFFER", 256, minimum=1)
+KYOSO_WS_CATCHUP_LIMIT = env.int("KYOSO_WS_CATCHUP_LIMIT", 200, minimum=1)
+KYOSO_WS_TYPING_INTERVAL = env.int("KYOSO_WS_TYPING_INTERVAL", 2, minimum=0)
+KYOSO_WS_COMPRESSION = env.bool("KYOSO_WS_COMPRESSION", default=False)
+
+# Search: results per page; how many of the newest matches are counted, ranked by relevance and
+# broken down into facets; the longest query; okurigana folding (申込 = 申し込み) unless unticked.
+KYOSO_SEARCH_PAGE_SIZE = env.int("KYOSO_SEARCH_PAGE_SIZE", 20, minimum=1)
+KYOSO_SEARCH_WINDOW = env.int("KYOSO_SEARCH_WINDOW", 1000, minimum=1)
+KYOSO_SEARCH_QUERY_MAX_LENGTH = env.int("KYOSO_SEARCH_QUERY_MAX_LENGTH", 500, minimum=1)
+KYOSO_SEARCH_OKURIGANA = env.bool("KYOSO_SEARCH_OKURIGANA", default=True)
 
 KYOSO_HOST = env.str("KYOSO_HOST", "127.0.0.1")
 KYOSO_PORT = env.int("KYOSO_PORT", 8000, minimum=1)

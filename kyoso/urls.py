@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("kyoso.accounts.urls")),
     path("channels/", include("kyoso.chat.urls")),
+    path("search/", include("kyoso.search.urls")),
     path("", include((member_urlpatterns, "chat_me"))),
     path("directory/", include("kyoso.directory.urls")),
     path("outbox/", include("kyoso.notify.urls")),

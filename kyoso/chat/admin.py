@@ -36,6 +36,9 @@ class StampAdmin(AuditedAdmin):
     list_display = ["name", "emoji", "is_default", "sort_order"]
     list_editable = ["sort_order"]
     search_fields = ["name"]
+    # The picture is a storage path kyoso itself chose: typed by hand it could point at any stored
+    # file (another channel's attachment), so it is added only through the stamp page or the API.
+    readonly_fields = ["image"]
 
 
 @admin.register(ChannelMembership)

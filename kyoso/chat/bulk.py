@@ -38,6 +38,8 @@ from kyoso.chat.models import (
     SavedMessage,
     ThreadFollow,
 )
+from kyoso.search.actions import forget_messages, index_imported
+from kyoso.search.backends import Indexed
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +164,13 @@ class MessageImporter:
                 batch_roots.append(root)
                 batch.append(values)
             _message_inserter().write(batch)
+            # Findable as soon as the batch commits.
+            index_imported(
+                [
+                    Indexed(i, r.channel_id, r.author_id, r.created_at, r.text)
+                    for i, r in zip(ids, rows, strict=True)
+                ]
+            )
         # Only a committed batch becomes part of the stream; a failed one leaves no trace here either.
         self.ids.extend(ids)
         self._root_of.extend(batch_roots)
@@ -346,6 +355,7 @@ def purge_messages(messages: QuerySet[Message]) -> int:
     )
     doomed_ids = doomed.values("pk")
     with transaction.atomic():
+        forget_messages(doomed)
         Reaction.objects.filter(message__in=doomed_ids).delete()
         # What members made of these messages (mentions, edits, あとで読む, follows) goes with them.
         Mention.objects.filter(message__in=doomed_ids).delete()

@@ -72,6 +72,10 @@ class StampExists(ChatError):
     message = _("同じ名前のスタンプがすでにあります。")
 
 
+class StampImageNotAllowed(ChatError):
+    message = _("スタンプの画像は PNG・JPEG・GIF・WebP で、大きさの上限以内にしてください。")
+
+
 # Files (添付ファイル)
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from kyoso.chat import attachment_views
-from kyoso.chat.views import compose, membership, message_actions, pages, people
+from kyoso.chat.views import compose, membership, message_actions, pages, people, stamps
 
 app_name = "chat"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("new/", membership.create, name="create"),
     path("direct/", membership.open_direct, name="open_direct"),
     path("people/", people.member_search, name="member_search"),
+    path("stamps/", stamps.stamp_list, name="stamps"),
+    path("stamps/<int:stamp_id>/image/", stamps.stamp_image, name="stamp_image"),
     path("files/<int:attachment_id>/thumbnail/", attachment_views.thumbnail, name="attachment_thumbnail"),
     path("files/<int:attachment_id>/<str:name>", attachment_views.download, name="attachment"),
     path("files/messages/<int:message_id>/", attachment_views.upload_to_message, name="attachment_upload"),
@@ -24,12 +26,15 @@ urlpatterns = [
     path("<str:slug>/leave/", membership.leave, name="leave"),
     path("<str:slug>/invite/", membership.invite, name="invite"),
     path("<str:slug>/archive/", membership.archive, name="archive"),
+    path("<str:slug>/settings/", membership.channel_settings, name="settings"),
     path("<str:slug>/threads/<int:message_id>/", pages.thread_detail, name="thread"),
     path("<str:slug>/messages/<int:message_id>/edit/", compose.edit, name="edit"),
     path("<str:slug>/messages/<int:message_id>/delete/", compose.delete, name="delete"),
     path("<str:slug>/messages/<int:message_id>/stamps/", message_actions.toggle_stamp, name="stamp"),
     path("<str:slug>/messages/<int:message_id>/reactions/", message_actions.reactions, name="reactions"),
     path("<str:slug>/messages/<int:message_id>/pin/", message_actions.toggle_pin, name="pin"),
+    path("<str:slug>/messages/<int:message_id>/actions/", message_actions.message_menu, name="message_menu"),
+    path("<str:slug>/messages/<int:message_id>/revisions/", message_actions.revisions, name="revisions"),
     path("<str:slug>/messages/<int:message_id>/save/", message_actions.toggle_save, name="save"),
     path("<str:slug>/messages/<int:message_id>/follow/", message_actions.toggle_follow, name="follow"),
 ]

@@ -24,6 +24,7 @@ from kyoso.accounts.links import consume_link, issue_link
 from kyoso.accounts.models import LinkPurpose, Member, MemberStatus, Role, StatusCause
 from kyoso.moderation.actions import record_audit, snapshot
 from kyoso.notify.email import send_email, site_url
+from kyoso.realtime.events import member_audience, publish
 
 # Only what the jobs themselves did can be undone by the member verifying the address again;
 # a moderator's suspension (or any cause the jobs did not set) needs an operator.
@@ -185,6 +186,8 @@ def _stop_membership(
         send_email(
             to=member.email, template=template, context={"member": member, "url": site_url(REACTIVATE_PATH)}
         )
+        # Their open sockets close at once (kyoso.realtime.hub), in whichever process holds them.
+        publish(member_audience(member.pk), "member.status_changed", {"id": member.pk, "status": status})
     return True
 
 

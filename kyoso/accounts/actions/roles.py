@@ -14,6 +14,7 @@ from kyoso.accounts.errors import AmbassadorTermInvalid, InvalidRole, LastOperat
 from kyoso.accounts.models import Member, MemberStatus, Role, StatusCause
 from kyoso.directory.models import Region
 from kyoso.moderation.actions import record_audit, snapshot
+from kyoso.realtime.events import member_audience, publish
 
 ROLE_FIELDS = ["role", "ambassador_region", "role_until", "is_staff"]
 
@@ -116,6 +117,8 @@ def change_status(operator: Member, member: Member, status: str, *, reason: str 
             after=snapshot(member, STATUS_FIELDS),
             reason=reason,
         )
+        # A member who is no longer active loses their open sockets at once (kyoso.realtime.hub).
+        publish(member_audience(member.pk), "member.status_changed", {"id": member.pk, "status": status})
     return member
 
 

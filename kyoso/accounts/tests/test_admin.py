@@ -95,27 +95,27 @@ def test_operator_enrols_two_factor_then_opens_the_admin(client: Client) -> None
 
 
 def test_admin_change_is_in_the_audit_log_with_before_and_after(operator_client: Client) -> None:
-    stamp = Stamp.objects.create(name="なるほど", emoji="💡", sort_order=5)
+    stamp = Stamp.objects.create(name="ひらめき", emoji="💡", sort_order=5)
     url = reverse("admin:chat_stamp_change", args=[stamp.pk])
-    response = operator_client.post(url, {"name": "なるほど！", "emoji": "💡", "sort_order": 7})
+    response = operator_client.post(url, {"name": "ひらめき！", "emoji": "💡", "sort_order": 7})
     assert response.status_code == 302
 
     entry = AuditEntry.objects.get(action="admin.stamp.change")
     assert entry.actor.email == "ops@digital.go.jp"
     assert entry.target_type == "chat.stamp" and entry.target_id == str(stamp.pk)
-    assert entry.before["name"] == "なるほど" and entry.before["sort_order"] == 5
-    assert entry.after["name"] == "なるほど！" and entry.after["sort_order"] == 7
+    assert entry.before["name"] == "ひらめき" and entry.before["sort_order"] == 5
+    assert entry.after["name"] == "ひらめき！" and entry.after["sort_order"] == 7
 
 
 def test_admin_member_change_and_bulk_delete_are_audited(operator_client: Client) -> None:
     first = Stamp.objects.create(name="いいね")
-    second = Stamp.objects.create(name="ありがとう")
+    second = Stamp.objects.create(name="感謝")
     operator_client.post(
         reverse("admin:chat_stamp_changelist"),
         {"action": "delete_selected", "_selected_action": [first.pk, second.pk], "post": "yes"},
     )
     deleted = AuditEntry.objects.filter(action="admin.stamp.delete")
-    assert sorted(e.before["name"] for e in deleted) == ["ありがとう", "いいね"]
+    assert sorted(e.before["name"] for e in deleted) == ["いいね", "感謝"]
     assert all(e.after is None for e in deleted)
 
 
@@ -236,3 +236,11 @@ def test_a_suspension_in_the_admin_is_an_operators_decision_with_a_cause(operato
     assert member.status_changed_at is not None
     entry = AuditEntry.objects.get(action="member.status_changed", target_id=str(member.pk))
     assert entry.after["status"] == MemberStatus.SUSPENDED and entry.reason == "行動規範違反"
+
+
+def test_admin_cannot_point_a_stamp_picture_at_another_stored_file(operator_client: Client) -> None:
+    stamp = Stamp.objects.create(name="ひらめき")
+    url = reverse("admin:chat_stamp_change", args=[stamp.pk])
+    operator_client.post(url, {"name": "ひらめき", "sort_order": 1, "image": "attachments/secret.pdf"})
+    stamp.refresh_from_db()
+    assert stamp.image == ""

@@ -27,7 +27,12 @@ from kyoso.chat.models import (
     ChannelMembership,
     PostingPolicy,
 )
-from kyoso.chat.queries.access import is_channel_member, readable_channel
+from kyoso.chat.queries.access import (
+    can_edit_channel,
+    can_manage_channel,
+    is_channel_member,
+    readable_channel,
+)
 
 
 def _unique_slug(name: str) -> str:
@@ -226,16 +231,10 @@ def open_direct_conversation(*, member: Member, others: Iterable[Member]) -> Cha
     return channel
 
 
-def _can_manage(member: Member, channel: Channel) -> bool:
-    return member.role == Role.OPERATOR or (
-        channel.created_by_id is not None and channel.created_by_id == member.pk
-    )
-
-
 def _set_archived(member: Member, channel: Channel, archived: bool) -> Channel:
     _require_active(member)
     channel = readable_channel(member, channel)
-    if not _can_manage(member, channel):
+    if not can_manage_channel(member, channel):
         raise NotAllowed()
     if (channel.archived_at is not None) == archived:
         return channel
@@ -265,8 +264,7 @@ def update_channel(
     """
     _require_active(member)
     channel = readable_channel(member, channel)
-    allowed = _can_manage(member, channel) or (not channel.is_public and is_channel_member(member, channel))
-    if not allowed:
+    if not can_edit_channel(member, channel):
         raise NotAllowed()
     if channel.archived_at is not None:
         raise ChannelArchived()

@@ -36,6 +36,7 @@ from kyoso.chat.models import (
     ThreadFollow,
 )
 from kyoso.chat.queries.access import is_channel_member, is_moderator, readable_channel, readable_message
+from kyoso.search.actions import index_message, reindex_message, remove_message
 
 
 def clean_text(text: str) -> str:
@@ -51,13 +52,15 @@ def clean_text(text: str) -> str:
     return text
 
 
-def _check_can_post(member: Member, channel: Channel) -> Channel:
+def _check_can_post(member: Member, channel: Channel, *, to_stream: bool = True) -> Channel:
+    """``to_stream`` is False for a thread reply kept in its thread: in an announcement channel only
+    operators post, but anyone may ask about an announcement in its thread."""
     if not member.is_active:
         raise NotAllowedToPost()
     channel = readable_channel(member, channel)
     if channel.archived_at is not None:
         raise ChannelArchived()
-    if channel.posting_policy == PostingPolicy.OPERATORS and member.role != Role.OPERATOR:
+    if to_stream and channel.posting_policy == PostingPolicy.OPERATORS and member.role != Role.OPERATOR:
         raise NotAllowedToPost()
     if not is_channel_member(member, channel):
         raise NotAllowedToPost()
@@ -116,7 +119,7 @@ def post_message(
     at: datetime | None = None,
 ) -> Message:
     """Post to a channel, or reply in ``thread`` (a reply to a reply joins the first one's thread)."""
-    channel = _check_can_post(author, channel)
+    channel = _check_can_post(author, channel, to_stream=thread is None or also_in_channel)
     text = clean_text(text)
     root = thread.thread_root if thread is not None and thread.thread_root_id else thread
     if root is not None and root.channel_id != channel.pk:
@@ -135,6 +138,7 @@ def post_message(
             created_at=created_at,
             mentions_channel=broadcast,
         )
+        index_message(message)
         Mention.objects.bulk_create([Mention(message=message, member_id=pk) for pk in mentioned])
         Channel.objects.filter(pk=channel.pk).update(last_message_at=created_at)
         # The author has read what they wrote.
@@ -191,11 +195,12 @@ def edit_message(*, member: Member, message: Message, text: str, at: datetime | 
             written_at=message.edited_at or message.created_at,
             replaced_at=edited_at,
         )
-        message.text = text
+        previous_text, message.text = message.text, text
         message.html = rendered.html
         message.edited_at = edited_at
         message.mentions_channel = broadcast
         message.save(update_fields=["text", "html", "edited_at", "mentions_channel"])
+        reindex_message(message, previous_text=previous_text)
         before = set(Mention.objects.filter(message=message).values_list("member_id", flat=True))
         Mention.objects.filter(message=message).exclude(member_id__in=mentioned).delete()
         Mention.objects.bulk_create([Mention(message=message, member_id=pk) for pk in mentioned - before])
@@ -215,6 +220,7 @@ def delete_message(*, member: Member, message: Message, at: datetime | None = No
     if message.author_id != member.pk and not is_moderator(member):
         raise NotAllowed()
     with transaction.atomic():
+        remove_message(message)  # while the text it was indexed with is still here
         message.text = ""
         message.html = ""
         message.deleted_at = at or timezone.now()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kyoso.accounts.models import Member, Role
+from kyoso.chat import stamp_images
 from kyoso.chat.errors import (
     ChannelArchived,
     InvalidStamp,
@@ -44,11 +46,9 @@ def ensure_default_stamps() -> list[Stamp]:
     return stamps
 
 
-def create_stamp(*, member: Member, name: str, emoji: str = "") -> Stamp:
-    """A custom stamp (a word, with an emoji if wanted): operators, or members when the setting allows.
-
-    Image stamps come with file storage.
-    """
+def create_stamp(*, member: Member, name: str, emoji: str = "", image: IO[bytes] | None = None) -> Stamp:
+    """A custom stamp: a word, with an emoji or a picture if wanted (operators, or every member when
+    KYOSO_MEMBERS_CREATE_STAMPS is on). The picture is re-drawn by kyoso before it is stored."""
     if not member.is_active:
         raise NotAllowed()
     if member.role != Role.OPERATOR and not settings.KYOSO_MEMBERS_CREATE_STAMPS:
@@ -58,19 +58,27 @@ def create_stamp(*, member: Member, name: str, emoji: str = "") -> Stamp:
         raise InvalidStamp()
     if Stamp.objects.filter(name=name).exists():
         raise StampExists()
+    picture = stamp_images.redraw(image) if image is not None else b""
     stamp = Stamp(name=name, emoji=emoji, created_by=member)
     try:
-        stamp.full_clean()
+        stamp.full_clean(exclude=["image"])
     except ValidationError as error:
         raise InvalidStamp() from error
-    with transaction.atomic():
-        stamp.save()
-        publish(
-            community_audience(),
-            "stamp.created",
-            {"id": stamp.pk, "name": stamp.name, "emoji": stamp.emoji, "created_by": member.pk},
-        )
+    stored = stamp_images.store(picture) if picture else ""
+    try:
+        with transaction.atomic():
+            stamp.image = stored
+            stamp.save()
+            publish(community_audience(), "stamp.created", stamp_data(stamp) | {"created_by": member.pk})
+    except BaseException:
+        stamp_images.discard(stored)  # nothing recorded: no file left behind
+        raise
     return stamp
+
+
+def stamp_data(stamp: Stamp) -> dict[str, object]:
+    """A stamp as clients show it in the picker."""
+    return {"id": stamp.pk, "name": stamp.name, "emoji": stamp.emoji, "image_url": stamp.image_url}
 
 
 def _stampable(member: Member, message: Message) -> Message:
@@ -92,6 +100,7 @@ def _reaction_data(message: Message, stamp: Stamp, member: Member) -> dict[str, 
         "stamp_id": stamp.pk,
         "stamp": stamp.name,
         "emoji": stamp.emoji,
+        "image_url": stamp.image_url,
         "member_id": member.pk,
         "count": Reaction.objects.filter(message=message, stamp=stamp).count(),
         # The summary under the message says how many organisations stamped (「9団体が共創」).

@@ -20,11 +20,11 @@ def mark_channel_read(*, member: Member, channel: Channel, up_to: int | None = N
     if not member.is_active:
         raise NotAllowed()
     channel = readable_channel(member, channel)
-    newest = up_to
-    if newest is None:
-        newest = (
-            Message.objects.filter(channel=channel).order_by("-id").values_list("id", flat=True).first() or 0
-        )
+    newest_there = (
+        Message.objects.filter(channel=channel).order_by("-id").values_list("id", flat=True).first() or 0
+    )
+    # A client cannot mark messages read that do not exist yet (a bad id would hide future ones).
+    newest = newest_there if up_to is None else min(up_to, newest_there)
     with transaction.atomic():
         moved = ChannelMembership.objects.filter(
             channel=channel, member=member, last_read_message_id__lt=newest

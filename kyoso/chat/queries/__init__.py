@@ -5,6 +5,8 @@ through them. Everything public is importable from ``kyoso.chat.queries``.
 """
 
 from kyoso.chat.queries.access import (
+    can_edit_channel,
+    can_manage_channel,
     can_read,
     is_channel_member,
     is_moderator,
@@ -59,6 +61,8 @@ __all__ = [
     "Reactor",
     "SavedPage",
     "StampSummary",
+    "can_edit_channel",
+    "can_manage_channel",
     "can_read",
     "channel_directory",
     "channel_for",

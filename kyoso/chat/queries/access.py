@@ -63,3 +63,19 @@ def readable_message(member: Member, message: Message | int) -> Message:
     if found is None:
         raise MessageNotFound()
     return found
+
+
+def can_manage_channel(member: Member, channel: Channel) -> bool:
+    """Operators and the channel's creator rename, describe and archive it."""
+    return member.role == Role.OPERATOR or (
+        channel.created_by_id is not None and channel.created_by_id == member.pk
+    )
+
+
+def can_edit_channel(member: Member, channel: Channel) -> bool:
+    """Who may change the name, title and purpose: managers, and in a private channel any member."""
+    if not member.is_active:
+        return False
+    return can_manage_channel(member, channel) or (
+        not channel.is_public and is_channel_member(member, channel)
+    )

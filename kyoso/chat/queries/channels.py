@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import ngettext
 
 from kyoso.accounts.models import Member, MemberStatus
 from kyoso.chat.errors import ChannelNotFound, MessageNotFound
@@ -96,6 +98,15 @@ class StampSummary:
     count: int
     organization_count: int
     reacted_by_me: bool
+    image_url: str | None = None
+
+    @property
+    def label(self) -> str:
+        """「9団体が共創」: how many organisations pressed it, in the member's language."""
+        return ngettext("%(counter)s団体が%(name)s", "%(counter)s団体が%(name)s", self.organization_count) % {
+            "counter": self.organization_count,
+            "name": self.name,
+        }
 
 
 @dataclass
@@ -169,13 +180,15 @@ def with_stamps(member: Member, messages: list[Message]) -> list[MessageView]:
         Reaction.objects.filter(message__in=[m.pk for m in messages])
         .select_related("stamp")
         .values_list("message_id", "stamp_id", "stamp__name", "stamp__emoji", "member_id",
-                     "member__organization_id", "stamp__sort_order")
+                     "member__organization_id", "stamp__sort_order", "stamp__image")
         .order_by("stamp__sort_order", "stamp_id")
     )  # fmt: skip
-    for message_id, stamp_id, name, emoji, member_id, org_id, _order in reactions:
+    for message_id, stamp_id, name, emoji, member_id, org_id, _order, image in reactions:
         summary = by_message[message_id].get(stamp_id)
         if summary is None:
-            summary = by_message[message_id][stamp_id] = StampSummary(stamp_id, name, emoji, 0, 0, False)
+            image_url = reverse("chat:stamp_image", args=[stamp_id]) if image else None
+            summary = StampSummary(stamp_id, name, emoji, 0, 0, False, image_url)
+            by_message[message_id][stamp_id] = summary
         summary.count += 1
         summary.reacted_by_me = summary.reacted_by_me or member_id == member.pk
         orgs[(message_id, stamp_id)].add(org_id)

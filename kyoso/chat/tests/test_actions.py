@@ -74,7 +74,11 @@ def test_only_operators_post_in_announcement_channels(alice: Member) -> None:
     actions.join_channel(member=alice, channel=news)
     with pytest.raises(NotAllowedToPost):
         actions.post_message(author=alice, channel=news, text="投稿します")
-    assert actions.post_message(author=operator, channel=news, text="メンテナンスのお知らせ").pk
+    notice = actions.post_message(author=operator, channel=news, text="メンテナンスのお知らせ")
+    # A question about the announcement goes in its thread, never into the channel itself.
+    assert actions.post_message(author=alice, channel=news, text="対象は全庁ですか？", thread=notice).pk
+    with pytest.raises(NotAllowedToPost):
+        actions.post_message(author=alice, channel=news, text="全員に", thread=notice, also_in_channel=True)
 
 
 def test_suspended_member_cannot_post(channel) -> None:

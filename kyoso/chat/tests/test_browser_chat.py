@@ -119,10 +119,13 @@ def test_member_stamps_a_message_by_keyboard_and_takes_it_back(page, live_server
     message = make_message(people["desk"], people["taro"], "申請書の様式を統一しました")
     sign_in_as(page, people["hanako"], live_server)
     page.goto(channel_url(people["desk"]))
-    picker = page.locator(f"#m-{message.pk} .stamp-picker summary")
+    picker = page.locator(f"#m-{message.pk} [data-stamp-picker]")
     picker.focus()
     page.keyboard.press("Enter")
-    page.locator(f"#m-{message.pk} .stamp-picker__stamp", has_text="共創").click()
+    first_stamp = page.locator(f"#m-{message.pk} .stamp-picker__stamp").first
+    first_stamp.wait_for()
+    assert page.evaluate("document.activeElement.textContent").strip().endswith("共創")
+    page.keyboard.press("Enter")  # the picker opened with the keyboard on its first stamp, 共創
 
     stamp = page.locator(f"#m-{message.pk} button.stamp", has_text="共創")
     stamp.wait_for()
@@ -235,3 +238,34 @@ def test_phone_width_thread_takes_the_screen_and_nothing_scrolls_sideways(page, 
     toggle = page.get_by_role("button", name="参加中のチャンネル")
     toggle.click()
     assert page.locator("#channel-sidebar").get_by_role("link", name="窓口業務").is_visible()
+
+
+def test_escape_closes_the_message_menu_and_returns_to_its_button(page, live_server, people) -> None:
+    message = make_message(people["desk"], people["taro"], "メニューの確認")
+    sign_in_as(page, people["hanako"], live_server)
+    page.goto(channel_url(people["desk"]))
+    toggle = page.locator(f"#m-{message.pk} [data-message-menu]")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    menu = page.locator(f"#m-{message.pk} .popover")
+    menu.get_by_role("button", name="あとで読む").wait_for()
+    assert menu.get_by_role("link", name="編集").count() == 0  # not hers to edit
+    page.keyboard.press("Escape")
+    assert menu.count() == 0
+    assert page.evaluate("document.activeElement.dataset.messageMenu") == ""
+
+
+def test_without_javascript_the_menu_and_stamp_picker_are_pages(browser, live_server, people) -> None:
+    message = make_message(people["desk"], people["taro"], "スクリプトなしでも")
+    context = browser.new_context(base_url=live_server.url, locale="ja-JP", java_script_enabled=False)
+    page = context.new_page()
+    sign_in_as(page, people["hanako"], live_server)
+    page.goto(channel_url(people["desk"]))
+    page.locator(f"#m-{message.pk} [data-stamp-picker]").click()
+    page.get_by_role("button", name="なるほど").click()
+    page.locator(f"#m-{message.pk} button.stamp", has_text="なるほど").wait_for()
+    page.locator(f"#m-{message.pk} [data-message-menu]").click()
+    page.get_by_role("button", name="あとで読む").click()
+    page.get_by_text("「あとで読む」に保存しました。").wait_for()
+    context.close()
+    assert Reaction.objects.filter(message=message, member=people["hanako"]).count() == 1

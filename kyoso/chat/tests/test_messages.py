@@ -275,8 +275,8 @@ def test_permalink_opens_the_thread_at_the_message(author, channel) -> None:
     reply = make_message(channel, make_member(), "回答", thread=root)
     thread_url = reverse("chat:thread", args=[channel.slug, root.pk])
     assert thread_url.startswith("/channels/%E7%AA%93%E5%8F%A3")  # the Japanese slug, URL-encoded
-    assert message_permalink(reply) == f"{thread_url}#m-{reply.pk}"
-    assert message_permalink(root) == f"{thread_url}#m-{root.pk}"
+    assert message_permalink(reply) == f"{thread_url}#t-{reply.pk}"
+    assert message_permalink(root) == f"{thread_url}#t-{root.pk}"
 
 
 def test_permalink_page_opens_for_a_reader(author, channel, client) -> None:
@@ -286,7 +286,7 @@ def test_permalink_page_opens_for_a_reader(author, channel, client) -> None:
     path = message_permalink(reply).split("#")[0]
     response = client.get(path)
     assert response.status_code == 200
-    assert f'id="m-{reply.pk}"' in response.content.decode()
+    assert f'id="t-{reply.pk}"' in response.content.decode()
 
 
 def test_a_suspended_author_cannot_edit_or_delete(author, channel) -> None:

@@ -8,6 +8,7 @@ from django.contrib import messages as flash
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -48,11 +49,12 @@ def wants_fragment(request: HttpRequest) -> bool:
     return request.headers.get(FRAGMENT_HEADER) == "1"
 
 
-def positive_id(raw: str | None) -> int | None:
-    """A message id from the query string or a form; anything but a positive whole number is refused."""
+def positive_id(raw: str | None, *, minimum: int = 1) -> int | None:
+    """A message id from the query string or a form; anything but a whole number from ``minimum``
+    up is refused (``after=0`` is the very start of a channel)."""
     if raw is None or raw == "":
         return None
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 18:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or int(raw) < minimum:
         raise BadRequest(_("ページの指定が正しくありません。"))
     return int(raw)
 
@@ -104,9 +106,21 @@ def message_context(request: HttpRequest, channel: Channel) -> dict[str, object]
     config.update(composer=state, canStamp=can_stamp)
     return {
         "channel": channel,
+        # Every message links to its thread, stamps, menu and author: one reverse() for the page, not
+        # a dozen per message (they were most of a page's rendering time).
+        "channel_url": reverse("chat:channel", args=[channel.slug]),
+        "member_base": reverse("accounts:member", args=[0]).removesuffix("0/"),
         "stamps": stamps,
+        "labels": {
+            "stamp": _("スタンプを押す"),
+            "more": _("その他の操作"),
+            "stamp_for": _("%(name)sさんのメッセージにスタンプを押す"),
+            "reply_to": _("%(name)sさんのメッセージにスレッドで返信"),
+            "more_for": _("%(name)sさんのメッセージのその他の操作"),
+        },
         "chat_config": config,
         "can_moderate": queries.is_moderator(member),
+        "can_edit_channel": channel.kind != "direct" and queries.can_edit_channel(member, channel),
         "composer": state,
         "can_stamp": can_stamp,
     }

@@ -6,10 +6,12 @@ the member's language even in what the script writes.
 
 from __future__ import annotations
 
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from kyoso.chat.actions.reactions import stamp_data
 from kyoso.chat.models import Channel, Stamp
 
 
@@ -17,11 +19,14 @@ def client_config(request: HttpRequest, channel: Channel, stamps: list[Stamp]) -
     member = request.user
     return {
         "me": member.pk,
+        # Live updates need a WebSocket, which only the ASGI server (`kyoso serve`) offers; under a
+        # WSGI server (Django's test server) the page works without them instead of failing to connect.
+        "live": isinstance(request, ASGIRequest),
         "channel": {"id": channel.pk, "slug": channel.slug, "name": channel.name},
         "base": reverse("chat:channel", args=[channel.slug]),
         "people_url": reverse("chat:member_search"),
         "read_url": reverse("chat:read", args=[channel.slug]),
-        "stamps": [{"id": s.pk, "name": s.name, "emoji": s.emoji} for s in stamps],
+        "stamps": [stamp_data(s) for s in stamps],
         "strings": {
             "typing_one": _("%(name)sさんが入力中…"),
             "typing_many": _("%(count)s人が入力中…"),
@@ -50,6 +55,10 @@ def client_config(request: HttpRequest, channel: Channel, stamps: list[Stamp]) -
             "who_reacted": _("スタンプを押した人"),
             "close": _("閉じる"),
             "remove": _("外す"),
+            "unsave": _("「あとで読む」から外す"),
+            "pin": _("ピン留めする"),
+            "unpin": _("ピン留めを外す"),
+            "revisions": _("編集履歴"),
             "follow": _("フォローする"),
             "following": _("フォロー中"),
         },

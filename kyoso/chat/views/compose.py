@@ -7,6 +7,7 @@ beside it (or, for chat.js, a JSON error while the box keeps the text).
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kyoso.chat import actions, attachments, queries
 from kyoso.chat.attachment_views import TOO_LARGE_FLAG, LimitedUploadHandler, declared_length
-from kyoso.chat.errors import ChannelNotFound, ChatError, FileTooLarge, MessageNotFound
+from kyoso.chat.errors import ChannelNotFound, ChatError, FileTooLarge, MessageNotFound, NotAllowed
 from kyoso.chat.models import Channel, Message
 from kyoso.chat.upload_limit import max_request_bytes
 from kyoso.chat.views._common import (
@@ -66,9 +67,7 @@ def _refuse_post(request: HttpRequest, slug: str, error: ChatError, *, text: str
         channel = queries.channel_for(request.user, slug)
     except ChannelNotFound as missing:
         raise Http404(str(missing)) from None
-    thread_id = (
-        positive_id(request.POST.get("thread")) if not getattr(request, TOO_LARGE_FLAG, False) else None
-    )
+    thread_id = positive_id(request.POST.get("thread"))
     return render_channel(
         request,
         channel,
@@ -84,7 +83,8 @@ def _refuse_post(request: HttpRequest, slug: str, error: ChatError, *, text: str
 def _post(request: HttpRequest, slug: str) -> HttpResponse:
     files = request.FILES.getlist(UPLOAD_FIELD)
     if getattr(request, TOO_LARGE_FLAG, False):
-        return _refuse_post(request, slug, FileTooLarge())
+        # The fields sent before the file (the text, the thread) were read before reading stopped.
+        return _refuse_post(request, slug, FileTooLarge(), text=request.POST.get("text", ""))
     text = request.POST.get("text", "")
     try:
         channel = queries.channel_for(request.user, slug)
@@ -116,15 +116,30 @@ def _post(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _own_message(request: HttpRequest, slug: str, message_id: int) -> tuple[Channel, Message]:
+def _own_message(
+    request: HttpRequest, slug: str, message_id: int, *, moderators_too: bool = False
+) -> tuple[Channel, Message]:
+    """The member's own message (or, for ``moderators_too``, any they can read as a moderator)."""
     try:
         channel = queries.channel_for(request.user, slug)
         message = queries.readable_message(request.user, message_id)
     except ChatError as error:
         raise Http404(str(error)) from None
-    if message.channel_id != channel.pk:
+    if message.channel_id != channel.pk or message.deleted_at is not None:
         raise Http404(str(MessageNotFound.message))
+    mine = message.author_id == request.user.pk
+    if not (mine or (moderators_too and queries.is_moderator(request.user))):
+        raise NotAllowed()
     return channel, message
+
+
+def _refuse_change(request: HttpRequest, error: NotAllowed) -> HttpResponse:
+    if wants_fragment(request):
+        return JsonResponse(
+            {"ok": False, "error": {"code": type(error).__name__, "message": str(error)}},
+            status=error_status(error),
+        )
+    raise PermissionDenied(str(error))
 
 
 def _back(channel: Channel, message: Message) -> str:
@@ -135,9 +150,13 @@ def _back(channel: Channel, message: Message) -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 def edit(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
     """Edit one's own message; the earlier text is kept as a revision that moderators can read."""
-    channel, message = _own_message(request, slug, message_id)
+    try:
+        channel, message = _own_message(request, slug, message_id)
+    except NotAllowed as error:
+        return _refuse_change(request, error)
     text = message.text
     error = ""
+    status = 200
     if request.method == "POST":
         text = request.POST.get("text", "")
         try:
@@ -145,7 +164,7 @@ def edit(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
         except ChatError as refused:
             if wants_fragment(request):
                 return refuse(request, refused, redirect_to=_back(channel, message))
-            error = str(refused)
+            error, status = str(refused), error_status(refused)
         else:
             html = render_messages(request, channel, [message], in_thread=message.thread_root_id is not None)
             return answer(
@@ -162,14 +181,17 @@ def edit(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
         "back": _back(channel, message),
         "current_channel_slug": channel.slug,
     }
-    return render(request, "chat/edit.html", context, status=400 if error else 200)
+    return render(request, "chat/edit.html", context, status=status)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def delete(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
     """Delete a message (one's own, or any as a moderator): a tombstone stays, the thread stays intact."""
-    channel, message = _own_message(request, slug, message_id)
+    try:
+        channel, message = _own_message(request, slug, message_id, moderators_too=True)
+    except NotAllowed as error:
+        return _refuse_change(request, error)
     if request.method == "POST":
         try:
             message = actions.delete_message(member=request.user, message=message)

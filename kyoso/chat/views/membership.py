@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kyoso.accounts.models import Member
 from kyoso.chat import actions, queries
-from kyoso.chat.errors import ChannelNotFound, ChatError
+from kyoso.chat.errors import ChannelNotFound, ChatError, NotAllowed
 from kyoso.chat.models import Channel, ChannelCategory, ChannelKind
 from kyoso.chat.views._common import answer, positive_id, refuse, safe_next
 
@@ -153,3 +154,46 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
     except ChatError as error:
         return refuse(request, error, redirect_to=url)
     return answer(request, redirect_to=url, notice=notice)
+
+
+class ChannelSettingsForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("チャンネル名"), max_length=80)
+    title = forms.CharField(label=gettext_lazy("タイトル"), max_length=120, required=False)
+    purpose = forms.CharField(
+        label=gettext_lazy("目的"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "field__input"
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def channel_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """Rename and describe a channel; archive it or bring it back."""
+    channel = _channel(request, slug)
+    if not queries.can_edit_channel(request.user, channel):
+        raise PermissionDenied(str(NotAllowed.message))
+    initial = {"name": channel.name, "title": channel.title, "purpose": channel.purpose}
+    form = ChannelSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_channel(member=request.user, channel=channel, **form.cleaned_data)
+        except ChatError as error:
+            form.add_error(None, str(error))
+        else:
+            return answer(
+                request,
+                redirect_to=reverse("chat:channel", args=[channel.slug]),
+                notice=_("チャンネルの設定を保存しました。"),
+            )
+    context = {
+        "nav": "channels",
+        "channel": channel,
+        "form": form,
+        "can_manage": queries.can_manage_channel(request.user, channel),
+        "current_channel_slug": channel.slug,
+    }
+    return render(request, "chat/settings.html", context, status=400 if form.errors else 200)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kyoso.chat import actions, queries
 from kyoso.chat.errors import ChatError, InvalidStamp, MessageNotFound
-from kyoso.chat.models import Channel, Message, Stamp
-from kyoso.chat.views._common import answer, positive_id, refuse, render_messages, safe_next
+from kyoso.chat.models import Channel, Message, Reaction, SavedMessage, Stamp
+from kyoso.chat.views._common import answer, message_context, positive_id, refuse, render_messages, safe_next
 
 
 def _message(request: HttpRequest, slug: str, message_id: int) -> tuple[Channel, Message]:
@@ -44,10 +45,20 @@ def _updated(request: HttpRequest, channel: Channel, message: Message, notice: s
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def toggle_stamp(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
-    """Press a stamp, or take one's own back when it is already pressed."""
+    """Press a stamp, or take one's own back when it is already pressed (GET: the picker as a page,
+    for browsers without JavaScript; with it, the picker opens in place)."""
     channel, message = _message(request, slug, message_id)
+    if request.method != "POST":
+        if message.deleted_at is not None:
+            raise Http404(str(MessageNotFound.message))
+        mine = set(
+            Reaction.objects.filter(message=message, member=request.user).values_list("stamp_id", flat=True)
+        )
+        context = {**message_context(request, channel), "m": message, "mine": mine, "nav": "channels"}
+        context.update(back=_back(channel, message), current_channel_slug=channel.slug)
+        return render(request, "chat/stamp_picker.html", context)
     try:
         stamp_id = positive_id(request.POST.get("stamp"))
         stamp = Stamp.objects.filter(pk=stamp_id).first() if stamp_id else None
@@ -141,10 +152,49 @@ def mark_read(request: HttpRequest, slug: str) -> HttpResponse:
     """The page has shown messages up to ``up_to`` (chat.js, when a live message was seen)."""
     try:
         channel = queries.channel_for(request.user, slug)
+    except ChatError as error:
+        raise Http404(str(error)) from None
+    try:
         up_to = positive_id(request.POST.get("up_to"))
         last = actions.mark_channel_read(member=request.user, channel=channel, up_to=up_to)
     except ChatError as error:
-        return refuse(request, error, redirect_to=reverse("chat:directory"))
+        return refuse(request, error, redirect_to=reverse("chat:channel", args=[channel.slug]))
     return answer(
         request, redirect_to=reverse("chat:channel", args=[channel.slug]), payload={"last_read": last}
     )
+
+
+@login_required
+@require_safe
+def revisions(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+    """編集履歴: every earlier text of a message, for moderators (a deleted message's too)."""
+    channel, message = _message(request, slug, message_id)
+    try:
+        earlier = queries.message_revisions(request.user, message)
+    except ChatError as error:
+        raise PermissionDenied(str(error)) from None
+    context = {
+        "nav": "channels",
+        "channel": channel,
+        "message": message,
+        "revisions": earlier,
+        "back": _back(channel, message),
+        "current_channel_slug": channel.slug,
+    }
+    return render(request, "chat/revisions.html", context)
+
+
+@login_required
+@require_safe
+def message_menu(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+    """The "…" menu as a page, for browsers without JavaScript (with it, the menu opens in place)."""
+    channel, message = _message(request, slug, message_id)
+    if message.deleted_at is not None:
+        raise Http404(str(MessageNotFound.message))
+    context = {**message_context(request, channel), "m": message, "nav": "channels"}
+    context.update(
+        back=_back(channel, message),
+        current_channel_slug=channel.slug,
+        saved=SavedMessage.objects.filter(member=request.user, message=message).exists(),
+    )
+    return render(request, "chat/actions.html", context)

@@ -60,7 +60,7 @@ def render_channel(
     """The three panes: channels (from base.html), the channel's messages, and the open thread."""
     member = request.user
     before = positive_id(request.GET.get("before"))
-    after = positive_id(request.GET.get("after"))
+    after = positive_id(request.GET.get("after"), minimum=0)
     first_unread = queries.first_unread_message(member, channel)
     history = queries.channel_history(member, channel, before=before, after=after)
     decorate(member, history.messages)

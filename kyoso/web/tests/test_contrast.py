@@ -141,6 +141,17 @@ def test_every_visible_text_on_key_pages_has_enough_contrast(page: object, width
     check("channel directory")
     page.goto(f"/channels/{quote(channel.slug)}/")  # type: ignore[attr-defined]
     check("channel")
+    page.get_by_role("button", name="#窓口業務 に参加").click()  # type: ignore[attr-defined]
+    page.locator("#composer-text").wait_for()  # type: ignore[attr-defined]
+    check("channel with the message box")
+    page.goto(f"/channels/{quote(channel.slug)}/threads/{message.pk}/")  # type: ignore[attr-defined]
+    page.locator(f"#t-{message.pk} [data-message-menu]").click()  # type: ignore[attr-defined]
+    page.locator(".popover").wait_for()  # type: ignore[attr-defined]
+    check("thread pane with the message menu open")
+    page.goto("/channels/stamps/")  # type: ignore[attr-defined]
+    check("stamps")
+    page.goto("/mentions/")  # type: ignore[attr-defined]
+    check("mentions")
     page.goto("/no-such-page/")  # type: ignore[attr-defined]
     check("404")
 

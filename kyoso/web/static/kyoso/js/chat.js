@@ -2,7 +2,9 @@
 // mention type-ahead, and live updates from live.js. Every form still works without this script.
 
 import { fromHtml, getHtml, getPage, send, format } from "./chat/net.js";
-import { renderAttachments, renderMessage, setBody, tombstone, updateReplies, updateStamp } from "./chat/render.js";
+import {
+  buildMenu, buildStampPicker, renderAttachments, renderMessage, setBody, tombstone, updateReplies, updateStamp,
+} from "./chat/render.js";
 import { setUpMentions, setUpPeoplePicker } from "./chat/typeahead.js";
 
 const root = document.querySelector("[data-chat]");
@@ -143,6 +145,34 @@ function setUpComposer(form) {
   });
 }
 
+// ---- Popovers: the stamp picker and the "…" menu of a message ------------------------------------
+let popover = null;
+
+function closePopover({ restoreFocus = false } = {}) {
+  if (!popover) return;
+  const { panel, trigger } = popover;
+  popover = null;
+  panel.remove();
+  trigger.setAttribute("aria-expanded", "false");
+  if (restoreFocus) trigger.focus();
+}
+
+function openPopover(trigger, build) {
+  const wasOpen = popover && popover.trigger === trigger;
+  closePopover();
+  if (wasOpen) return;
+  const item = trigger.closest("[data-message-id]");
+  const panel = build(config, item);
+  trigger.closest(".message__actions").append(panel);
+  trigger.setAttribute("aria-expanded", "true");
+  popover = { panel, trigger };
+  panel.querySelector("button, a")?.focus();
+}
+
+document.addEventListener("pointerdown", (event) => {
+  if (popover && !popover.panel.contains(event.target) && !popover.trigger.contains(event.target)) closePopover();
+});
+
 // ---- Forms on messages: stamps, save, pin, follow --------------------------------------------
 document.addEventListener("submit", async (event) => {
   const form = event.target.closest("form[data-enhance]");
@@ -158,10 +188,16 @@ document.addEventListener("submit", async (event) => {
       button.textContent = data.following ? config.strings.following : config.strings.follow;
     } else if (data.html) {
       const item = form.closest("[data-message-id]");
+      const fromPopover = Boolean(form.closest(".popover"));
+      const wasPicker = Boolean(form.closest(".stamp-picker__panel"));
+      closePopover();
       const fresh = replaceCopy(item, data.html);
-      const again = submitter && fresh && submitter.name
+      // Keep the keyboard where it was: on the stamp pressed, or on the button that opened the popover.
+      const again = !fromPopover && submitter && fresh && submitter.name
         ? fresh.querySelector(`.stamps [name="${submitter.name}"][value="${submitter.value}"]`) : null;
-      (again || fresh)?.focus();
+      const opener = fromPopover && fresh
+        ? fresh.querySelector(wasPicker ? "[data-stamp-picker]" : "[data-message-menu]") : null;
+      (again || opener || fresh)?.focus();
     }
     announce(data.notice);
   } catch (failure) {
@@ -170,11 +206,10 @@ document.addEventListener("submit", async (event) => {
 });
 
 // ---- Clicks: edit, delete, copy link, who reacted, threads, older history -----------------------
-async function startEdit(link) {
-  const item = link.closest("[data-message-id]");
+async function startEdit(link, item) {
+  if (!item) return;
   const body = item.querySelector(".message__body");
   if (!body || item.querySelector(".message__editor")) return;
-  link.closest("details")?.removeAttribute("open");
   const page = await getPage(link.href);
   const source = page.querySelector("textarea[name=text]");
   const form = document.createElement("form");
@@ -224,9 +259,8 @@ async function startEdit(link) {
   });
 }
 
-async function deleteMessage(link) {
-  if (!window.confirm(config.strings.confirm_delete)) return;
-  const item = link.closest("[data-message-id]");
+async function deleteMessage(link, item) {
+  if (!item || !window.confirm(config.strings.confirm_delete)) return;
   try {
     const data = await send(link.href, {});
     replaceCopy(item, data.html)?.focus();
@@ -310,17 +344,26 @@ document.addEventListener("click", (event) => {
   const target = event.target.closest("a, button");
   if (!target || !root.contains(target)) return;
   if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
-  if (target.matches("[data-edit]")) {
+  if (target.matches("[data-stamp-picker]")) {
     event.preventDefault();
-    startEdit(target);
+    openPopover(target, buildStampPicker);
+  } else if (target.matches("[data-message-menu]")) {
+    event.preventDefault();
+    openPopover(target, buildMenu);
+  } else if (target.matches("[data-edit]")) {
+    event.preventDefault();
+    const item = target.closest("[data-message-id]");
+    closePopover();
+    startEdit(target, item);
   } else if (target.matches("[data-delete]")) {
     event.preventDefault();
-    target.closest("details")?.removeAttribute("open");
-    deleteMessage(target);
+    const item = target.closest("[data-message-id]");
+    closePopover();
+    deleteMessage(target, item);
   } else if (target.matches("[data-copy-link]")) {
     navigator.clipboard.writeText(new URL(target.dataset.copyLink, window.location.origin).href)
       .then(() => announce(config.strings.copied));
-    target.closest("details")?.removeAttribute("open");
+    closePopover({ restoreFocus: true });
   } else if (target.matches("[data-reactions]")) {
     event.preventDefault();
     showReactions(target);
@@ -341,13 +384,11 @@ document.addEventListener("click", (event) => {
   }
 });
 
-// Escape closes an open menu first, then the thread pane.
+// Escape closes an open popover first, then the thread pane.
 document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape" || !root) return;
-  const menu = event.target.closest?.("details[open]");
-  if (menu) {
-    menu.removeAttribute("open");
-    menu.querySelector("summary").focus();
+  if (popover) {
+    closePopover({ restoreFocus: true });
     return;
   }
   const pane = root.querySelector(".chat__thread");
@@ -455,6 +496,7 @@ function onEvent(event) {
 }
 
 function startLive() {
+  if (!config.live) return;
   import("./live.js").then((module) => {
     live = module;
     document.addEventListener("kyoso:event", (event) => onEvent(event.detail));
@@ -472,7 +514,6 @@ if (root && config) {
   config.moderator = root.dataset.moderator === "1";
   root.querySelectorAll("[data-composer]").forEach(setUpComposer);
   document.querySelectorAll("[data-people-form]").forEach((form) => setUpPeoplePicker(form, config));
-  document.querySelectorAll("[data-copy-link]").forEach((button) => { button.hidden = !navigator.clipboard; });
   if (!window.location.hash) {
     const divider = root.querySelector("#unread");
     if (divider) divider.scrollIntoView({ block: "center" });

@@ -29,6 +29,13 @@ function timeText(iso) {
   });
 }
 
+// A stamp's picture (drawn by kyoso, decorative: the name is written beside it) or its emoji.
+function stampFace(imageUrl, emoji) {
+  if (imageUrl) return el("img", { className: "stamp__image", src: imageUrl, alt: "", width: 20, height: 20 });
+  if (emoji) return el("span", { className: "stamp__emoji", "aria-hidden": "true" }, emoji);
+  return null;
+}
+
 function csrfInput() {
   const source = document.querySelector("input[name=csrfmiddlewaretoken]");
   return el("input", { type: "hidden", name: "csrfmiddlewaretoken", value: source ? source.value : "" });
@@ -43,57 +50,79 @@ function messageUrl(config, id, action) {
   return `${config.base}messages/${id}/${action}/`;
 }
 
-function stampPicker(config, data, inThread) {
-  const form = el("form", {
-    className: "menu__panel stamp-picker__panel", method: "post", action: messageUrl(config, data.id, "stamps"),
-    "data-enhance": true,
-  }, csrfInput());
-  if (inThread) form.append(el("input", { type: "hidden", name: "in_thread", value: "1" }));
-  const list = el("ul", { className: "stamp-picker__list" });
-  for (const stamp of config.stamps) {
-    const button = el("button", { className: "stamp-picker__stamp", type: "submit", name: "stamp", value: stamp.id });
-    if (stamp.emoji) button.append(el("span", { "aria-hidden": "true" }, stamp.emoji), " ");
-    button.append(stamp.name);
-    list.append(el("li", {}, button));
-  }
-  form.append(list);
-  const s = config.strings;
-  return el("details", { className: "menu stamp-picker" },
-    el("summary", { className: "menu__toggle", title: s.stamp_button },
-      el("span", { "aria-hidden": "true" }, "☺︎＋"), hidden(s.stamp_button)),
-    form);
-}
-
-function actionForm(config, data, action, label, inThread) {
-  const form = el("form", { method: "post", action: messageUrl(config, data.id, action), "data-enhance": true }, csrfInput());
-  if (inThread) form.append(el("input", { type: "hidden", name: "in_thread", value: "1" }));
-  form.append(el("button", { className: "menu__item", type: "submit" }, label));
-  return el("li", {}, form);
-}
-
+// The bar under every message: the stamp picker, reply in thread, and the "…" menu. Each is a link to
+// a page that works without JavaScript; chat.js opens them in place instead (openStampPicker, openMenu).
 function actions(config, data, inThread, canPost) {
   const s = config.strings;
   const box = el("div", { className: "message__actions" });
-  if (config.canStamp) box.append(stampPicker(config, data, inThread));
+  const name = data.author ? data.author.name : "";
+  if (config.canStamp) {
+    box.append(el("a", {
+      className: "menu__toggle", href: messageUrl(config, data.id, "stamps"), "data-stamp-picker": true,
+      "aria-haspopup": "true", title: s.stamp_button,
+    }, el("span", { "aria-hidden": "true" }, "☺︎＋"), hidden(`${s.stamp_button}（${name}）`)));
+  }
   if (!inThread && !data.thread_root_id && canPost) {
     box.append(el("a", {
       className: "menu__toggle", href: `${config.base}threads/${data.id}/#thread-reply`, "data-open-thread": data.id,
-    }, el("span", { "aria-hidden": "true" }, "↩︎"), hidden(s.reply_in_thread)));
+    }, el("span", { "aria-hidden": "true" }, "↩︎"), hidden(`${s.reply_in_thread}（${name}）`)));
   }
-  const list = el("ul", { className: "menu__panel menu__list" });
-  list.append(actionForm(config, data, "save", s.save_for_later, inThread));
-  const mine = data.author && data.author.id === config.me;
-  if (mine) list.append(el("li", {}, el("a", { className: "menu__item", href: messageUrl(config, data.id, "edit"), "data-edit": true }, s.edit)));
-  if (mine || config.moderator) {
-    list.append(el("li", {}, el("a", { className: "menu__item menu__item--danger", href: messageUrl(config, data.id, "delete"), "data-delete": true }, s.delete)));
-  }
-  list.append(el("li", {}, el("button", {
-    className: "menu__item", type: "button", "data-copy-link": permalink(config, data), hidden: !navigator.clipboard,
-  }, s.copy_link)));
-  box.append(el("details", { className: "menu" },
-    el("summary", { className: "menu__toggle", title: s.more_actions }, el("span", { "aria-hidden": "true" }, "…"), hidden(s.more_actions)),
-    list));
+  box.append(el("a", {
+    className: "menu__toggle", href: messageUrl(config, data.id, "actions"), "data-message-menu": true,
+    "aria-haspopup": "true", title: s.more_actions,
+  }, el("span", { "aria-hidden": "true" }, "…"), hidden(`${s.more_actions}（${name}）`)));
   return box;
+}
+
+function enhancedForm(config, item, action, ...children) {
+  const form = el("form", { method: "post", action: messageUrl(config, item.dataset.messageId, action), "data-enhance": true }, csrfInput());
+  if (item.closest("[data-thread-list]")) form.append(el("input", { type: "hidden", name: "in_thread", value: "1" }));
+  form.append(...children);
+  return form;
+}
+
+// The stamp picker of one message, opened in place.
+export function buildStampPicker(config, item) {
+  const list = el("ul", { className: "stamp-picker__list" });
+  for (const stamp of config.stamps) {
+    const button = el("button", { className: "stamp-picker__stamp", type: "submit", name: "stamp", value: stamp.id });
+    const face = stampFace(stamp.image_url, stamp.emoji);
+    if (face) button.append(face, " ");
+    button.append(stamp.name);
+    list.append(el("li", {}, button));
+  }
+  return el("div", { className: "popover stamp-picker__panel", role: "group", "aria-label": config.strings.stamp_button },
+    enhancedForm(config, item, "stamps", list));
+}
+
+// The "…" menu of one message, opened in place: what the member may do with it.
+export function buildMenu(config, item) {
+  const s = config.strings;
+  const id = item.dataset.messageId;
+  const mine = Number(item.dataset.authorId) === config.me;
+  const list = el("ul", { className: "menu__list" });
+  const formItem = (action, label) => el("li", {}, enhancedForm(config, item, action,
+    el("button", { className: "menu__item", type: "submit" }, label)));
+  list.append(formItem("save", item.hasAttribute("data-saved") ? s.unsave : s.save_for_later));
+  if (config.composer === "post" || config.moderator) {
+    list.append(formItem("pin", item.hasAttribute("data-pinned") ? s.unpin : s.pin));
+  }
+  if (mine && config.composer !== "archived") {
+    list.append(el("li", {}, el("a", { className: "menu__item", href: messageUrl(config, id, "edit"), "data-edit": true }, s.edit)));
+  }
+  if (mine || config.moderator) {
+    list.append(el("li", {}, el("a", { className: "menu__item menu__item--danger", href: messageUrl(config, id, "delete"), "data-delete": true }, s.delete)));
+  }
+  if (config.moderator && item.hasAttribute("data-edited")) {
+    list.append(el("li", {}, el("a", { className: "menu__item", href: messageUrl(config, id, "revisions") }, s.revisions)));
+  }
+  if (navigator.clipboard) {
+    const root = item.dataset.threadRootId || id;
+    list.append(el("li", {}, el("button", {
+      className: "menu__item", type: "button", "data-copy-link": `${config.base}threads/${root}/#t-${id}`,
+    }, s.copy_link)));
+  }
+  return el("div", { className: "popover menu__panel", role: "group", "aria-label": s.more_actions }, list);
 }
 
 export function renderAttachments(files) {
@@ -131,7 +160,10 @@ export function renderMessage(config, data, { inThread = false, canPost = true }
   if (data.author.affiliation) meta.append(" ", el("span", { className: "message__affiliation" }, data.author.affiliation));
   meta.append(" ", el("a", { className: "message__time", href: permalink(config, data) },
     el("time", { datetime: data.created_at }, timeText(data.created_at))));
-  if (data.edited_at) meta.append(" ", el("span", { className: "message__edited" }, s.edited));
+  if (data.edited_at) {
+    meta.append(" ", el("span", { className: "message__edited" }, s.edited));
+    item.dataset.edited = "";
+  }
   content.append(meta);
   const body = el("div", { className: "message__body" });
   // The HTML was rendered from Markdown and cleaned by an allow-list sanitiser (nh3) on the server.
@@ -186,7 +218,8 @@ export function updateStamp(item, config, data) {
   const label = format(s.stamp_orgs, { count: data.organization_count, name: data.stamp });
   if (!button) {
     button = el("button", { className: "stamp", type: "submit", name: "stamp", value: data.stamp_id, "data-stamp-id": data.stamp_id, "aria-pressed": "false" });
-    if (data.emoji) button.append(el("span", { className: "stamp__emoji", "aria-hidden": "true" }, data.emoji));
+    const face = stampFace(data.image_url, data.emoji);
+    if (face) button.append(face);
     button.append(el("span", { className: "stamp__name" }, data.stamp), el("span", { className: "stamp__count" }, "0"),
       el("span", { className: "visually-hidden", "data-stamp-label": true }, ""));
     list.append(el("li", {}, button));

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "kyoso.api"
+    verbose_name = "JSON API とアクセストークン (api)"

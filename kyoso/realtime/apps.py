@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RealtimeConfig(AppConfig):
+    name = "kyoso.realtime"
+    verbose_name = "リアルタイム配信 (realtime)"
