@@ -14,6 +14,7 @@ from kyoso.accounts.models import Member, MemberStatus
 from kyoso.api import tokens
 from kyoso.api.errors import MemberNotFound, StampNotFound, TokenNotFound
 from kyoso.api.models import PersonalToken
+from kyoso.chat import queries as chat_queries
 from kyoso.chat.models import ChannelMembership, Stamp
 
 
@@ -67,13 +68,8 @@ def active_members(member_ids: Iterable[int]) -> list[Member]:
     return found
 
 
-def stamps() -> QuerySet[Stamp]:
-    """Every stamp, in the order the picker shows them (the same for every member)."""
-    return Stamp.objects.order_by("sort_order", "name")
-
-
 def stamp(stamp_id: int) -> Stamp:
-    found = Stamp.objects.filter(pk=stamp_id).first()
+    found = chat_queries.find_stamp(stamp_id)
     if found is None:
         raise StampNotFound()
     return found

@@ -39,7 +39,7 @@ def _stamp_out(stamp: Stamp) -> dict[str, Any]:
 
 @router.get("/stamps", response={200: list[StampOut], **ERRORS}, summary="The stamp set")
 def stamps(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_stamp_out(s) for s in api_queries.stamps()]
+    return [_stamp_out(s) for s in queries.stamp_set()]
 
 
 @router.post("/stamps", response={201: StampOut, **ERRORS}, summary="Add a custom stamp")

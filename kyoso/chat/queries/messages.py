@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.urls import reverse
 
 from kyoso.accounts.models import Member
 from kyoso.chat.errors import NotAllowed
-from kyoso.chat.models import Channel, Message, MessageRevision, Reaction, SavedMessage
+from kyoso.chat.models import Channel, Message, MessageRevision, Reaction, SavedMessage, Stamp
 from kyoso.chat.queries.access import (
     is_moderator,
     readable_channel,
@@ -113,3 +114,26 @@ def message_permalink(message: Message) -> str:
     root_id = message.thread_root_id or message.pk
     slug = Channel.objects.filter(pk=message.channel_id).values_list("slug", flat=True).get()
     return reverse("chat:thread", args=[slug, root_id]) + f"#t-{message.pk}"
+
+
+def stamp_set() -> list[Stamp]:
+    """Every stamp, in the order the picker shows them (the same for every member)."""
+    return list(Stamp.objects.order_by("sort_order", "name"))
+
+
+def find_stamp(stamp_id: int) -> Stamp | None:
+    return Stamp.objects.filter(pk=stamp_id).first()
+
+
+def stamps_given(member: Member, message: Message) -> set[int]:
+    """The stamps the member has pressed on a message they can read."""
+    return set(Reaction.objects.filter(message=message, member=member).values_list("stamp_id", flat=True))
+
+
+def saved_among(member: Member, message_ids: Iterable[int]) -> set[int]:
+    """Which of these messages are in the member's あとで読む."""
+    return set(
+        SavedMessage.objects.filter(member=member, message_id__in=list(message_ids)).values_list(
+            "message_id", flat=True
+        )
+    )

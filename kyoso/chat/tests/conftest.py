@@ -7,8 +7,12 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import pytest
+from django.test import Client
 
+from kyoso.accounts.models import Member
 from kyoso.chat import events
+from kyoso.chat.models import Channel
+from kyoso.testing.factories import make_channel, make_member, make_organization
 
 
 class Published:
@@ -47,3 +51,18 @@ def published(
 
     yield capture
     unsubscribe()
+
+
+# The member signed in on the test client, and her channel: what the web UI tests (test_web_*) share.
+
+
+@pytest.fixture
+def hanako(client: Client) -> Member:
+    member = make_member(make_organization("久留米市"), display_name="久留米 花子")
+    client.force_login(member)
+    return member
+
+
+@pytest.fixture
+def channel(hanako: Member) -> Channel:
+    return make_channel("窓口業務", creator=hanako)

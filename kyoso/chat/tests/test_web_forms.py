@@ -28,7 +28,6 @@ from kyoso.testing.factories import (
     make_channel,
     make_member,
     make_message,
-    make_organization,
     make_reaction,
     stamp_named,
 )
@@ -41,18 +40,6 @@ def media_root(settings: object, tmp_path: Path) -> Path:
     root = tmp_path / "media"
     settings.MEDIA_ROOT = root  # type: ignore[attr-defined]
     return root
-
-
-@pytest.fixture
-def hanako(client: Client) -> Member:
-    member = make_member(make_organization("久留米市"), display_name="久留米 花子")
-    client.force_login(member)
-    return member
-
-
-@pytest.fixture
-def channel(hanako: Member) -> Channel:
-    return make_channel("窓口業務", creator=hanako)
 
 
 # Posting

@@ -29,18 +29,6 @@ from kyoso.testing.factories import make_channel, make_member, make_message, mak
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def hanako(client: Client) -> Member:
-    member = make_member(make_organization("久留米市"), display_name="久留米 花子")
-    client.force_login(member)
-    return member
-
-
-@pytest.fixture
-def channel(hanako: Member) -> Channel:
-    return make_channel("窓口業務", creator=hanako)
-
-
 # Outsiders of private channels and direct messages
 
 

@@ -24,7 +24,7 @@ from kyoso.chat.errors import (
     NotAllowed,
     NotAllowedToPost,
 )
-from kyoso.chat.models import Channel, Message, PostingPolicy, SavedMessage, Stamp
+from kyoso.chat.models import Channel, Message, PostingPolicy
 from kyoso.chat.views.client import client_config
 
 FRAGMENT_HEADER = "X-Kyoso-Fragment"
@@ -71,17 +71,11 @@ def decorate(member: Member, views: list[queries.MessageView]) -> list[queries.M
     """Add the files of each message and whether the member saved it: two queries for the page."""
     ids = [view.message.pk for view in views]
     files = attachments_by_message(member, [view.message for view in views])
-    saved = set(
-        SavedMessage.objects.filter(member=member, message_id__in=ids).values_list("message_id", flat=True)
-    )
+    saved = queries.saved_among(member, ids)
     for view in views:
         view.attachments = files.get(view.message.pk, [])
         view.saved = view.message.pk in saved
     return views
-
-
-def available_stamps() -> list[Stamp]:
-    return list(Stamp.objects.order_by("sort_order", "id"))
 
 
 def composer_state(member: Member, channel: Channel) -> str:
@@ -99,7 +93,7 @@ def message_context(request: HttpRequest, channel: Channel) -> dict[str, object]
     """What every rendering of a message needs besides the message itself."""
     member = request.user
     state = composer_state(member, channel)
-    stamps = available_stamps()
+    stamps = queries.stamp_set()
     # Stamps need no membership in a public channel; replies and edits do.
     can_stamp = channel.archived_at is None and (state != "join" or channel.is_public)
     config = client_config(request, channel, stamps)

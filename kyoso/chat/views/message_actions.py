@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from kyoso.chat import actions, queries
 from kyoso.chat.errors import ChatError, InvalidStamp, MessageNotFound
-from kyoso.chat.models import Channel, Message, Reaction, SavedMessage, Stamp
+from kyoso.chat.models import Channel, Message
 from kyoso.chat.views._common import answer, message_context, positive_id, refuse, render_messages, safe_next
 
 
@@ -53,15 +53,13 @@ def toggle_stamp(request: HttpRequest, slug: str, message_id: int) -> HttpRespon
     if request.method != "POST":
         if message.deleted_at is not None:
             raise Http404(str(MessageNotFound.message))
-        mine = set(
-            Reaction.objects.filter(message=message, member=request.user).values_list("stamp_id", flat=True)
-        )
+        mine = queries.stamps_given(request.user, message)
         context = {**message_context(request, channel), "m": message, "mine": mine, "nav": "channels"}
         context.update(back=_back(channel, message), current_channel_slug=channel.slug)
         return render(request, "chat/stamp_picker.html", context)
     try:
         stamp_id = positive_id(request.POST.get("stamp"))
-        stamp = Stamp.objects.filter(pk=stamp_id).first() if stamp_id else None
+        stamp = queries.find_stamp(stamp_id) if stamp_id else None
         if stamp is None:
             raise InvalidStamp()
         if not actions.remove_reaction(member=request.user, message=message, stamp=stamp):
@@ -195,6 +193,6 @@ def message_menu(request: HttpRequest, slug: str, message_id: int) -> HttpRespon
     context.update(
         back=_back(channel, message),
         current_channel_slug=channel.slug,
-        saved=SavedMessage.objects.filter(member=request.user, message=message).exists(),
+        saved=message.pk in queries.saved_among(request.user, [message.pk]),
     )
     return render(request, "chat/actions.html", context)
