@@ -40,6 +40,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"kyoso: database={engine} require_services={REQUIRE_SERVICES}"]
 
 
+@pytest.fixture(autouse=True)
+def tasks_run_at_once(settings: object) -> None:
+    """Queued tasks run where they are queued (after commit, for mail), so a test reads mail.outbox
+    at once. The database queue and `kyoso worker` have tests of their own (kyoso/core/tests)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     import redis

@@ -2,7 +2,8 @@
 """kyoso's bootstrap: the same two commands on Windows, macOS and Linux.
 
     python3 dev.py start   install into .venv, prepare the database, load the directory and
-                           the demo community, then serve on http://127.0.0.1:8000/
+                           the demo community, then serve on http://127.0.0.1:8000/ with a
+                           `kyoso worker` beside the server (mail, scheduled jobs)
     python3 dev.py test    install the test dependencies and run the whole suite, on SQLite
                            and (when it answers) on PostgreSQL
 
@@ -25,6 +26,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 MIN_PYTHON = (3, 11)
 DEFAULT_TEST_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/kyoso"
+# A worker stopping finishes its task (a mail send waits at most a few SMTP timeouts) before it exits.
+WORKER_STOP_SECONDS = 60
 
 
 def say(text: str) -> None:
@@ -77,22 +80,41 @@ def kyoso(python: Path, *args: str, env: dict[str, str] | None = None) -> int:
 
 def start(args: argparse.Namespace) -> None:
     python = ensure_venv()
+    # Demo mode, for the processes started below only (they inherit it): `kyoso demo` refuses to run
+    # without it, and production settings refuse it. Nothing is written to .env.
+    os.environ["KYOSO_DEMO"] = "on"
     say("Preparing the database")
     kyoso(python, "migrate", "--noinput", "-v", "0")
     say("Loading the national directory of governments and agencies")
     kyoso(python, "directory", "load")
     say("Building the demo community")
     kyoso(python, "demo")
-    say("Starting kyoso")
+    say("Starting kyoso (the server, and a worker for mail and scheduled jobs beside it)")
     serve = ["serve", "--no-migrate"]
     if args.host:
         serve += ["--host", args.host]
     if args.port:
         serve += ["--port", str(args.port)]
+    worker = subprocess.Popen([str(python), "-m", "kyoso.cli", "worker"], cwd=ROOT)
     try:
         kyoso(python, *serve)
     except KeyboardInterrupt:
         print("\nkyoso stopped.")
+    finally:
+        stop_worker(worker)
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """Let the worker finish the task at hand (SIGTERM; Ctrl+C reached it already), then end it."""
+    if worker.poll() is None:
+        worker.terminate()
+    try:
+        worker.wait(timeout=WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+    except KeyboardInterrupt:
+        worker.kill()
 
 
 def reachable(url: str, timeout: float = 2.0) -> bool:
@@ -142,6 +164,11 @@ def lint(_args: argparse.Namespace) -> None:
     run(python, "-m", "ruff", "check", ".")
     say("ruff format --check")
     run(python, "-m", "ruff", "format", "--check", ".")
+    say("import-linter: the app graph runs one way (contracts in pyproject.toml)")
+    lint_imports = "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())"
+    run(python, "-c", lint_imports, "--no-cache")
+    say("mypy with django-stubs")
+    run(python, "-m", "mypy")
 
 
 def main() -> None:

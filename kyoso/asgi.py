@@ -4,7 +4,7 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-from kyoso.chat.upload_limit import RequestBodyLimit
+from kyoso.core.limits import RequestBodyLimit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyoso.settings")
 

@@ -7,6 +7,7 @@ refuses to start with an unsafe value and names the setting at fault.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import os
 import secrets
@@ -76,6 +77,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KYOSO_SECURE_COOKIES", "off in development, on in production", "Send cookies over HTTPS only."),
     Setting("KYOSO_EMAIL_URL", "`console:`", "Outgoing mail: `smtp://user:pass@host:port` or `console:`."),
     Setting("KYOSO_DEFAULT_FROM_EMAIL", "`kyoso@localhost`", "Sender address of kyoso's e-mails."),
+    Setting(
+        "KYOSO_MAIL_MAX_ATTEMPTS",
+        "`8`",
+        "Tries of one e-mail before it is marked failed (送信失敗) for operators to see in the admin.",
+    ),
+    Setting(
+        "KYOSO_MAIL_RETRY_SECONDS",
+        "`60`",
+        "Wait before the second try of an e-mail; each later wait is twice the one before.",
+    ),
+    Setting("KYOSO_MAIL_TIMEOUT_SECONDS", "`30`", "Longest wait for the SMTP server in one step of a send."),
+    Setting(
+        "KYOSO_WORKER_HEARTBEAT_SECONDS",
+        "`10`",
+        "How often `kyoso worker` reports alive; the tasks of one silent for three beats are run again.",
+    ),
     Setting("KYOSO_MESSAGE_MAX_LENGTH", "`10000`", "Longest message, in characters."),
     Setting(
         "KYOSO_GROUP_DM_MAX_MEMBERS", "`8`", "Most people in a group direct message, the opener included."
@@ -128,6 +145,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "KYOSO_OUTBOX", "on in development, off in production", "Keep sent e-mails in an outbox page (demo)."
     ),
+    Setting(
+        "KYOSO_DEMO",
+        "off (`dev.py start` turns it on)",
+        "Demo mode: lets `kyoso demo` build the demo community and its sign-in accounts. Not in production.",
+    ),
 )
 
 KNOWN_NAMES = frozenset(s.name for s in SETTINGS)
@@ -145,7 +167,8 @@ class Environment:
     def str(self, name: str, default: str = "") -> str:
         return self.values.get(name, default).strip()
 
-    def bool(self, name: str, default: bool) -> bool:
+    # The methods below shadow the builtins in the class body: their signatures name them via ``builtins``.
+    def bool(self, name: builtins.str, default: builtins.bool) -> builtins.bool:
         raw = self.str(name)
         if not raw:
             return default
@@ -156,7 +179,7 @@ class Environment:
             return False
         raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use on/off, true/false or 1/0.")
 
-    def int(self, name: str, default: int, minimum: int = 0) -> int:
+    def int(self, name: builtins.str, default: builtins.int, minimum: builtins.int = 0) -> builtins.int:
         raw = self.str(name)
         if not raw:
             return default
@@ -168,7 +191,7 @@ class Environment:
             raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}.")
         return value
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def list(self, name: builtins.str, default: builtins.list[builtins.str]) -> builtins.list[builtins.str]:
         raw = self.str(name)
         if not raw:
             return list(default)

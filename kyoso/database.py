@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from django.core.management import call_command
+from django.core.management.base import OutputWrapper
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
@@ -14,7 +15,7 @@ def pending_migrations() -> int:
     return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
-def migrate_if_needed(stdout: TextIO) -> bool:
+def migrate_if_needed(stdout: TextIO | OutputWrapper) -> bool:
     """Apply pending migrations; say so only when there were some. Returns whether it migrated."""
     if not pending_migrations():
         return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import dj_database_url
@@ -16,6 +17,7 @@ from kyoso.config import (
     read_environment,
     validate_production,
 )
+from kyoso.core.logs import LOG_LEVELS
 
 env = read_environment()
 
@@ -47,6 +49,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
+    # The Tasks API (backport of django.tasks) and its database backend: the queue `kyoso worker` runs.
+    "django_tasks",
+    "django_tasks_db",
+    "kyoso.core",
     "kyoso.directory",
     "kyoso.accounts",
     "kyoso.chat",
@@ -55,10 +61,21 @@ INSTALLED_APPS = [
     "kyoso.moderation",
     "kyoso.notify",
     "kyoso.web",
-    "kyoso.demo",
-    "kyoso.bench",
     "kyoso.api",
 ]
+# Demo mode: `kyoso demo` builds the demo community (with sign-in accounts whose passwords it prints)
+# only when KYOSO_DEMO is on; `dev.py start` turns it on for the processes it starts.
+KYOSO_DEMO = env.bool("KYOSO_DEMO", default=False)
+if PRODUCTION and KYOSO_DEMO:
+    raise ImproperlyConfigured(
+        "KYOSO_DEMO must be off in production (KYOSO_ENV=production): the demo creates accounts whose "
+        "passwords are printed on the console."
+    )
+# The demo community and the benchmarks are development tools: a production install has neither
+# app, so neither `kyoso demo` nor `kyoso bench` exists there.
+DEVELOPMENT_APPS = ["kyoso.demo", "kyoso.bench"]
+if not PRODUCTION:
+    INSTALLED_APPS += DEVELOPMENT_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -73,6 +90,8 @@ MIDDLEWARE = [
     "kyoso.api.middleware.ApiSessionMiddleware",
     # Signs out members who are no longer active; holds back the rest until the second factor is done.
     "kyoso.accounts.middleware.MemberAccessMiddleware",
+    # A MemberFacingError a page view did not catch: its own status and message, never a 500.
+    "kyoso.core.middleware.MemberFacingErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -208,6 +227,17 @@ def _email_settings(url: str) -> dict[str, object]:
 globals().update(_email_settings(env.str("KYOSO_EMAIL_URL", "console:")))
 DEFAULT_FROM_EMAIL = env.str("KYOSO_DEFAULT_FROM_EMAIL", "kyoso@localhost")
 
+# Background work (mail and, later, digests and re-indexing): a queue in the same database, run by
+# `kyoso worker`, so no broker is needed. A mail is tried KYOSO_MAIL_MAX_ATTEMPTS times, waiting
+# KYOSO_MAIL_RETRY_SECONDS, then twice as long each time; each SMTP operation waits at most
+# KYOSO_MAIL_TIMEOUT_SECONDS. A worker writes a heartbeat every KYOSO_WORKER_HEARTBEAT_SECONDS; the
+# tasks of one that missed three (killed, or its machine lost) are run again by another.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+KYOSO_MAIL_MAX_ATTEMPTS = env.int("KYOSO_MAIL_MAX_ATTEMPTS", 8, minimum=1)
+KYOSO_MAIL_RETRY_SECONDS = env.int("KYOSO_MAIL_RETRY_SECONDS", 60, minimum=0)
+KYOSO_MAIL_TIMEOUT_SECONDS = env.int("KYOSO_MAIL_TIMEOUT_SECONDS", 30, minimum=1)
+KYOSO_WORKER_HEARTBEAT_SECONDS = env.int("KYOSO_WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
+
 # Limits members can reach; each is a setting so an operator can tune it.
 KYOSO_MESSAGE_MAX_LENGTH = env.int("KYOSO_MESSAGE_MAX_LENGTH", 10_000, minimum=1)
 # People in one group direct conversation, the opener included.
@@ -282,10 +312,19 @@ KYOSO_PORT = env.int("KYOSO_PORT", 8000, minimum=1)
 KYOSO_WORKERS = env.int("KYOSO_WORKERS", 1, minimum=1)
 KYOSO_UNKNOWN_SETTINGS = env.unknown
 
-LOGGING = {
+# Logs go to stderr, one line each: ISO time in Japan time, level, logger, message. Operator events
+# (approvals, lock-outs, mail failures…) are ``event=<name> key=value`` lines: README, Logging.
+KYOSO_LOG_LEVEL = env.str("KYOSO_LOG_LEVEL", "INFO").upper()
+if KYOSO_LOG_LEVEL not in LOG_LEVELS:
+    raise ImproperlyConfigured(f"KYOSO_LOG_LEVEL={KYOSO_LOG_LEVEL!r} must be one of {', '.join(LOG_LEVELS)}.")
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"kyoso": {"handlers": ["console"], "level": env.str("KYOSO_LOG_LEVEL", "INFO").upper()}},
+    "formatters": {"kyoso": {"()": "kyoso.core.logs.JSTFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "kyoso"}},  # stderr
+    "loggers": {
+        "kyoso": {"handlers": ["console"], "level": KYOSO_LOG_LEVEL},
+        # Errors of requests (a 500's traceback) are logged in production too, not only with DEBUG.
+        "django": {"handlers": ["console"], "level": "WARNING"},
+    },
 }

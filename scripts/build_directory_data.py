@@ -38,6 +38,7 @@ if not settings.configured:
     settings.configure(INSTALLED_APPS=["kyoso.directory"], USE_I18N=False)
     django.setup()
 
+from kyoso.core.text import is_reading  # noqa: E402
 from kyoso.directory.classification import region_for_prefecture_code  # noqa: E402
 from kyoso.directory.codes import AGENCY_SERIALS, own_code, own_code_serial  # noqa: E402
 from kyoso.directory.datafile import (  # noqa: E402
@@ -48,7 +49,6 @@ from kyoso.directory.datafile import (  # noqa: E402
 )
 from kyoso.directory.domains import normalize_domain  # noqa: E402
 from kyoso.directory.models import MunicipalityType, OrganizationKind  # noqa: E402
-from kyoso.directory.text import is_reading  # noqa: E402
 
 EXPECTED_COUNTS = {
     OrganizationKind.PREFECTURE: 47,

@@ -11,10 +11,17 @@ from django.contrib.auth.models import Group
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from kyoso.accounts.actions import roles
-from kyoso.accounts.errors import AccountError
+from kyoso.accounts.actions import roles, security
 from kyoso.accounts.models import Application, EmailLink, Member, MemberSession, RecoveryCode, TOTPDevice
-from kyoso.web.admin_audit import AuditedAdmin, ReadOnlyAdmin, name_in_japanese
+from kyoso.core.admin import AuditedAdmin, ReadOnlyAdmin, name_in_japanese
+from kyoso.core.errors import MemberFacingError
+
+
+def _operator(request: HttpRequest) -> Member:
+    """The admin is open only to signed-in operators (kyoso.web.admin_site), so its user is a member."""
+    assert isinstance(request.user, Member)
+    return request.user
+
 
 name_in_japanese(EmailLink, _("メールのリンク"))
 name_in_japanese(TOTPDevice, _("二段階認証の設定"))
@@ -32,7 +39,7 @@ class MemberAdminForm(forms.ModelForm):
         return Member.objects.normalize_email(self.cleaned_data["email"])
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if self.instance.pk and set(ROLE_INPUTS) & set(self.changed_data):
             try:
                 roles.check_role_change(
@@ -41,7 +48,7 @@ class MemberAdminForm(forms.ModelForm):
                     region=cleaned.get("ambassador_region", ""),
                     until=cleaned.get("role_until"),
                 )
-            except AccountError as error:
+            except MemberFacingError as error:
                 raise forms.ValidationError(str(error)) from None
         return cleaned
 
@@ -120,14 +127,14 @@ class MemberAdmin(AuditedAdmin):
         super().save_model(request, obj, form, change)
         if changed & set(ROLE_INPUTS):
             roles.change_role(
-                request.user,
+                _operator(request),
                 obj,
                 wanted["role"],
                 region=wanted["ambassador_region"],
                 until=wanted["role_until"],
             )
         if changed & set(STATUS_INPUTS):
-            roles.change_status(request.user, obj, wanted["status"], reason=wanted["status_reason"])
+            roles.change_status(_operator(request), obj, wanted["status"], reason=wanted["status_reason"])
         obj.refresh_from_db()
 
 
@@ -164,6 +171,19 @@ class TOTPDeviceAdmin(ReadOnlyAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Removing a device resets a member's two-factor (a lost phone); the next sign-in asks again.
         return super(ReadOnlyAdmin, self).has_delete_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: TOTPDevice) -> None:
+        # Audited as a delete, then reset through the action: recovery codes go, the member is told,
+        # and the operator log has a two_factor.reset line.
+        member = obj.member
+        super().delete_model(request, obj)
+        security.reset_two_factor(operator=_operator(request), member=member)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        members = [device.member for device in queryset.select_related("member")]
+        super().delete_queryset(request, queryset)
+        for member in members:
+            security.reset_two_factor(operator=_operator(request), member=member)
 
 
 @admin.register(RecoveryCode)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from kyoso.errors import MemberFacingError
+from kyoso.core.errors import MemberFacingError
+from kyoso.core.errors import RateLimited as RateLimited
 
 
 class AccountError(MemberFacingError):
@@ -21,10 +22,6 @@ class LinkExpired(AccountError):
 
 class LinkUsed(AccountError):
     message = _("このリンクはすでに使われています。")
-
-
-class RateLimited(AccountError):
-    message = _("短時間に操作が集中しました。しばらく待ってからもう一度お試しください。")
 
 
 class SignInLocked(AccountError):
@@ -81,6 +78,7 @@ class RejectionReasonRequired(AccountError):
 
 
 class NotAllowed(AccountError):
+    status = 403
     message = _("この操作を行う権限がありません。")
 
 

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kyoso.accounts.actions import security
-from kyoso.accounts.errors import AccountError
 from kyoso.accounts.models import Member
-from kyoso.accounts.ratelimit import client_ip
+from kyoso.core.errors import MemberFacingError
+from kyoso.core.ratelimit import client_ip
 
 # One message for a wrong password, an unknown address and a member who may not sign in:
 # the sign-in form must not tell anyone whether an address is registered.
@@ -28,7 +28,7 @@ class EmailAddressField(forms.EmailField):
 
     def to_python(self, value: Any) -> str:
         text = super().to_python(value)
-        return Member.objects.normalize_email(text) if text else text
+        return Member.objects.normalize_email(text) if text else (text or "")
 
 
 class SignInForm(AuthenticationForm):
@@ -60,7 +60,7 @@ class SignInForm(AuthenticationForm):
         ip = client_ip(self.request)
         try:
             security.check_sign_in_allowed(email=email, ip=ip)
-        except AccountError as error:
+        except MemberFacingError as error:
             raise ValidationError(error.message, code="locked") from None
         try:
             return super().clean()

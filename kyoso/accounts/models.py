@@ -146,7 +146,7 @@ class Member(AbstractBaseUser, PermissionsMixin):
     @property
     def affiliation(self) -> str:
         """What every post shows beside the name, e.g. 久留米市 · 市民課."""
-        parts = [self.organization.name if self.organization_id else "", self.department]
+        parts = [self.organization.name if self.organization is not None else "", self.department]
         return " · ".join(p for p in parts if p)
 
 

@@ -7,11 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kyoso.accounts.errors import AccountError
 from kyoso.accounts.forms import EmailAddressField
 from kyoso.accounts.models import Member
 from kyoso.accounts.registration_forms import DescribedErrorsMixin, resolve_organization
-from kyoso.directory.errors import DirectoryError
+from kyoso.core.errors import MemberFacingError
 
 INPUT = {"class": "field__input"}
 
@@ -57,13 +56,13 @@ class OrganizationChangeForm(DescribedErrorsMixin, forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if "organization" in cleaned:
             try:
                 cleaned["organization"] = resolve_organization(
                     cleaned["organization"], cleaned.get("organization_code", "")
                 )
-            except (AccountError, DirectoryError) as error:
+            except MemberFacingError as error:
                 self.add_error("organization", str(error))
         return cleaned
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from kyoso.accounts.models import Application, ApplicationStatus, EmailLink, Member, MemberStatus, Role
-from kyoso.chat.models import Channel, ChannelCategory, ChannelKind
 from kyoso.directory.errors import DirectoryError
 from kyoso.directory.models import Organization
 from kyoso.directory.queries import email_matches_organization, organization_for_email_domain
@@ -25,16 +24,6 @@ def can_review_applications(member: object) -> bool:
     )
 
 
-def registration_channels() -> QuerySet[Channel]:
-    """The theme and region channels an applicant may choose to join (public, open, not default)."""
-    return Channel.objects.filter(
-        kind=ChannelKind.PUBLIC,
-        category__in=[ChannelCategory.THEME, ChannelCategory.REGION],
-        archived_at__isnull=True,
-        is_default=False,
-    ).order_by("category", "name")
-
-
 def applications_in_review(member: object) -> QuerySet[Application]:
     """The queue, oldest first; empty for anyone who may not review."""
     if not can_review_applications(member):
@@ -46,6 +35,11 @@ def applications_in_review(member: object) -> QuerySet[Application]:
         .prefetch_related("organization__domains")
         .order_by("created_at", "pk")
     )
+
+
+def application_in_review(member: object, pk: int) -> Application | None:
+    """One application of the queue, or None (not in review, or the member may not review)."""
+    return applications_in_review(member).filter(pk=pk).first()
 
 
 def waiting_application_count(member: object) -> int:
@@ -104,4 +98,6 @@ def member_for_page(viewer: object, member_id: int) -> Member | None:
 
 def invitation_application(link: EmailLink) -> Application:
     """The invitation an INVITATION link belongs to (the link was checked by peek_link)."""
+    if link.application_id is None:
+        raise Application.DoesNotExist
     return Application.objects.get(pk=link.application_id)

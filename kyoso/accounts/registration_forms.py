@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from kyoso.accounts.errors import OrganizationAmbiguous, OrganizationRequired, OtherBodyIncomplete
 from kyoso.accounts.forms import EmailAddressField
-from kyoso.accounts.queries import registration_channels
+from kyoso.accounts.signals import registration_channels
+from kyoso.core.text import normalize_text
 from kyoso.directory.errors import DirectoryError
 from kyoso.directory.models import Organization
 from kyoso.directory.queries import organization_by_code, prefectures, search_organizations
-from kyoso.directory.text import normalize_text
 
 INPUT = {"class": "field__input"}
 CODE_LENGTH = 6
@@ -117,7 +117,7 @@ class RegistrationForm(DescribedErrorsMixin, forms.Form):
     title = forms.CharField(
         label=_("役職（任意）"), max_length=100, required=False, widget=forms.TextInput(attrs=INPUT)
     )
-    channels = forms.ModelMultipleChoiceField(
+    channels: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         label=_("参加するチャンネル（任意）"),
         queryset=None,
         required=False,
@@ -130,11 +130,14 @@ class RegistrationForm(DescribedErrorsMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channels"].queryset = registration_channels()
-        self.fields["other_body_prefecture"].queryset = prefectures()
+        channels = registration_channels()
+        self.fields["channels"].queryset = channels  # type: ignore[attr-defined]
+        # Read here, once, so the template asks no query of its own.
+        self.offers_channels = channels.exists()
+        self.fields["other_body_prefecture"].queryset = prefectures()  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("is_other_body"):
             data["organization_obj"] = None
             if not data.get("other_body_name") or not data.get("other_body_prefecture"):

@@ -15,7 +15,7 @@ from kyoso.api import tokens
 from kyoso.api.errors import AccountUnavailable, InvalidTokenExpiry, InvalidTokenName
 from kyoso.api.models import PersonalToken
 from kyoso.api.queries import own_token
-from kyoso.moderation.actions import record_audit, snapshot
+from kyoso.core.audit import record_audit, snapshot
 
 # Longer than ten years is the same as no expiry: refused, so a typo does not pass silently.
 MAX_EXPIRY_DAYS = 3650
@@ -36,7 +36,8 @@ def create_personal_token(
     if not member.is_active:
         raise AccountUnavailable()
     name = name.strip()
-    if not name or len(name) > PersonalToken._meta.get_field("name").max_length:
+    max_length = PersonalToken._meta.get_field("name").max_length
+    if not name or (max_length is not None and len(name) > max_length):
         raise InvalidTokenName()
     if expires_in_days is not None and not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
         raise InvalidTokenExpiry()

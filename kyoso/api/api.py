@@ -15,8 +15,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from kyoso.api.auth import session_auth, token_auth
 from kyoso.api.errors import install_handlers
-from kyoso.api.routes import channels, files, me, messages, reactions, reads, threads
-from kyoso.search.api import router as search_router
+from kyoso.api.routes import channels, files, me, messages, reactions, reads, search, threads
 
 DESCRIPTION = """\
 Everything the web UI does with channels, messages, threads, stamps, files and read state.
@@ -63,4 +62,4 @@ api = NinjaAPI(
 install_handlers(api)
 for module in (me, channels, messages, threads, reactions, files, reads):
     api.add_router("", module.router)
-api.add_router("/search", search_router)
+api.add_router("/search", search.router)

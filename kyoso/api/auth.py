@@ -19,11 +19,11 @@ from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from kyoso.accounts.errors import RateLimited
 from kyoso.accounts.models import Member
-from kyoso.accounts.ratelimit import client_ip, spend, spent
 from kyoso.api import actions, queries
 from kyoso.api.errors import AccountUnavailable, CsrfFailed, InvalidToken
+from kyoso.core.errors import RateLimited
+from kyoso.core.ratelimit import client_ip, spend, spent
 
 FAILURE_SCOPE = "api_token_failure"
 

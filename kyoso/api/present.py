@@ -15,11 +15,9 @@ from django.utils import translation
 
 from kyoso.accounts.models import Member
 from kyoso.chat import queries
-from kyoso.chat.attachment_queries import attachments_by_message
-from kyoso.chat.attachments import attachment_data
-from kyoso.chat.events import author_data, channel_data, message_data
+from kyoso.chat.events import attachment_data, author_data, channel_data, message_data
 from kyoso.chat.models import Attachment, Channel, Message, MessageRevision
-from kyoso.chat.queries import MessageView, ReactionGroup, StampSummary
+from kyoso.chat.queries import MessageView, ReactionGroup, StampSummary, attachments_by_message
 
 
 def _absolute(request: HttpRequest, path: str | None) -> str | None:
@@ -27,7 +25,7 @@ def _absolute(request: HttpRequest, path: str | None) -> str | None:
 
 
 def member_out(member: Member) -> dict[str, Any]:
-    organization = member.organization.name if member.organization_id else None
+    organization = member.organization.name if member.organization is not None else None
     return {**author_data(member), "organization": organization}
 
 
@@ -56,7 +54,7 @@ def attachment_out(request: HttpRequest, attachment: Attachment) -> dict[str, An
     return {
         **data,
         "url": _absolute(request, str(data["url"])),
-        "thumbnail_url": _absolute(request, data["thumbnail_url"]),  # type: ignore[arg-type]
+        "thumbnail_url": _absolute(request, data["thumbnail_url"]),
         "download_url": _absolute(request, reverse("api:file_download", args=[attachment.pk])),
     }
 
@@ -84,7 +82,7 @@ def _slugs(messages: Iterable[Message]) -> dict[int, str]:
             missing.add(message.channel_id)
     missing -= slugs.keys()
     if missing:
-        slugs.update(Channel.objects.filter(pk__in=missing).values_list("pk", "slug"))
+        slugs.update(queries.channel_slugs(missing))
     return slugs
 
 

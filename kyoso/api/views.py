@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kyoso.accounts.ratelimit import client_ip
+from kyoso.accounts.requests import MemberRequest
 from kyoso.api import actions, queries
-from kyoso.api.errors import ApiError
 from kyoso.api.forms import TokenForm
+from kyoso.core.errors import MemberFacingError
+from kyoso.core.ratelimit import client_ip
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -28,7 +29,7 @@ def _ip(request: HttpRequest) -> str | None:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: MemberRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     secret = None
     if request.method == "POST" and form.is_valid():
@@ -39,7 +40,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 expires_in_days=form.cleaned_data["expires_in_days"],
                 ip_address=_ip(request),
             )
-        except ApiError as error:
+        except MemberFacingError as error:
             form.add_error(None, str(error))
         else:
             form = TokenForm()
@@ -54,10 +55,10 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def revoke(request: MemberRequest, token_id: int) -> HttpResponse:
     try:
         token = actions.revoke_personal_token(member=request.user, token=token_id, ip_address=_ip(request))
-    except ApiError as error:
+    except MemberFacingError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("アクセストークン「%(name)s」を無効にしました。") % {"name": token.name})

@@ -21,7 +21,7 @@ from random import Random
 from kyoso.accounts.actions import NewMember, import_members
 from kyoso.accounts.models import Member, MemberStatus
 from kyoso.chat.actions import create_channel, ensure_default_stamps, post_message
-from kyoso.chat.bulk import (
+from kyoso.chat.actions.bulk import (
     ImportedMessage,
     MessageImporter,
     import_memberships,

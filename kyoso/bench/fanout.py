@@ -226,6 +226,8 @@ class BaselineSide(Side):
         command = [sys.executable, "-m", "kyoso.bench.fanout_baseline", "serve", "--port", str(port)]
         if self.options["deflate"] == "on":
             command.append("--deflate")
+        if self.options.get("frame_bytes"):
+            command += ["--frame-bytes", str(self.options["frame_bytes"])]
         server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
         self.servers.append((server, port))
         _wait_for_port(port, server)
@@ -426,6 +428,8 @@ def run(options: dict[str, Any], progress: Progress) -> dict[str, Any]:
         kyoso = measure(KyosoSide(Path(workdir), options, progress), options, progress)
         if options["skip_baseline"]:
             return {"kyoso": kyoso, "baseline": None, "ratio": None}
-        baseline = measure(BaselineSide(Path(workdir), options, progress), options, progress)
+        # The baseline sends frames as large as kyoso's were in this run (kyoso's carry the drawn message).
+        sized = {**options, "frame_bytes": round(kyoso.get("wire_bytes_per_frame") or 0)}
+        baseline = measure(BaselineSide(Path(workdir), sized, progress), sized, progress)
     ratio = _throughput(kyoso) / _throughput(baseline) if _throughput(baseline) else 0.0
     return {"kyoso": kyoso, "baseline": baseline, "ratio": round(ratio, 3)}

@@ -3,6 +3,8 @@
 ``python -m kyoso.bench.fanout_baseline serve --port P [--deflate]``: clients on ``/`` say hello and get
 ``ready``; a post on ``/post`` is wrapped in an event of the same shape and size as kyoso's
 ``message.created``, encoded once and written to every client with ``websockets``' ``broadcast``.
+kyoso's events carry the message drawn by the server (``fragments``); ``--frame-bytes N`` pads the
+baseline's fragment so its frames are as large as the kyoso frames measured in the same run.
 ``... post --port P``: the poster (steps on stdin, as in kyoso.bench.fanout_client.run_poster).
 """
 
@@ -22,8 +24,12 @@ from websockets.asyncio.server import ServerConnection, broadcast, serve
 READY = json.dumps({"type": "ready"}, separators=(",", ":"))
 
 
-def event_frame(seq: int, text: str) -> str:
-    """The JSON a kyoso client receives for a new message, with the same fields."""
+# What a WebSocket frame adds to its payload, server to client, for payloads of 126 to 65,535 bytes.
+FRAME_HEADER_BYTES = 4
+
+
+def event_frame(seq: int, text: str, frame_bytes: int = 0) -> str:
+    """The JSON a kyoso client receives for a new message, with the same fields (and size)."""
     now = datetime.now(UTC).isoformat()
     author = {
         "id": 1,
@@ -48,10 +54,18 @@ def event_frame(seq: int, text: str) -> str:
         "reply_count": 0,
     }
     event: dict[str, Any] = {"id": uuid.uuid4().hex, "type": "message.created", "at": now, "data": data}
-    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    frame = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    empty = {"ja": {"stream": ""}}
+    room = (
+        frame_bytes - FRAME_HEADER_BYTES - len(frame.encode()) - len(',"fragments":') - len(json.dumps(empty))
+    )
+    if room > 0:
+        data["fragments"] = {"ja": {"stream": "x" * room}}
+        frame = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    return frame
 
 
-async def run_server(port: int, deflate: bool) -> None:
+async def run_server(port: int, deflate: bool, frame_bytes: int = 0) -> None:
     clients: set[ServerConnection] = set()
     posted = 0
 
@@ -60,7 +74,7 @@ async def run_server(port: int, deflate: bool) -> None:
         if websocket.request is not None and websocket.request.path == "/post":
             async for text in websocket:
                 posted += 1
-                broadcast(clients, event_frame(posted, str(text)))
+                broadcast(clients, event_frame(posted, str(text), frame_bytes))
             return
         await websocket.recv()  # hello
         await websocket.send(READY)
@@ -97,6 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     server = commands.add_parser("serve")
     server.add_argument("--port", type=int, required=True)
     server.add_argument("--deflate", action="store_true")
+    server.add_argument("--frame-bytes", type=int, default=0, help="pad each event to this many bytes")
     poster = commands.add_parser("post")
     poster.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
@@ -106,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
 
             asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(run_server(args.port, args.deflate))
+            asyncio.run(run_server(args.port, args.deflate, args.frame_bytes))
     else:
         run_post(args.port)
 

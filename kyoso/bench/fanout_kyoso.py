@@ -81,7 +81,7 @@ def _setup(clients: int) -> dict[str, object]:
     }
 
 
-def _post_function(channel_id: int, author_id: int, pad: int):  # type: ignore[no-untyped-def]
+def _post_function(channel_id: int, author_id: int, pad: int):
     from kyoso.accounts.models import Member
     from kyoso.chat import actions
     from kyoso.chat.models import Channel

@@ -244,22 +244,22 @@ def _post_overhead(
     """Post real messages through post_message and time its call to the index."""
     from kyoso.accounts.models import Member
     from kyoso.chat import actions
-    from kyoso.chat.actions import messages as message_actions
     from kyoso.chat.models import Channel
+    from kyoso.search import actions as search_actions
 
     rng = random.Random(f"kyoso-bench-search-posts/{seed}")
     author = Member.objects.get(pk=community.author_of[0])
     channel = Channel.objects.get(pk=community.channel_of[0])
     actions.join_channels(members=[author], channel=channel)
     spent: list[float] = []
-    real = message_actions.index_message
+    real = search_actions.index_message
 
     def timed_index(message: Any) -> None:
         started = time.perf_counter()
         real(message)
         spent.append((time.perf_counter() - started) * 1000)
 
-    with mock.patch.object(message_actions, "index_message", timed_index):
+    with mock.patch.object(search_actions, "index_message", timed_index):
         for _ in range(POSTS):
             actions.post_message(author=author, channel=channel, text=rng.choice(corpus.messages).text)
     return _spread(spent)

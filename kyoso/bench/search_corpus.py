@@ -28,7 +28,7 @@ from pathlib import Path
 from kyoso.accounts.actions import NewMember, import_members
 from kyoso.accounts.models import MemberStatus
 from kyoso.chat.actions import create_channel
-from kyoso.chat.bulk import ImportedMessage, MessageImporter
+from kyoso.chat.actions.bulk import ImportedMessage, MessageImporter
 from kyoso.config import BASE_DIR
 from kyoso.directory.actions import load_directory
 from kyoso.directory.models import Organization, OrganizationKind
@@ -164,7 +164,8 @@ def build_community(corpus: Corpus, seed: int, progress: Callable[[str], None]) 
         ).values_list("pk", "prefecture_id", "population")
     )
     size = min(max(MIN_MEMBERS, len(corpus.messages) // MESSAGES_PER_MEMBER), MAX_MEMBERS)
-    chosen = rng.choices(towns, [population for _pk, _pref, population in towns], k=size)
+    # The filter above keeps only towns with a population; ``or 0`` only tells the type checker so.
+    chosen = rng.choices(towns, [population or 0 for _pk, _pref, population in towns], k=size)
     start = datetime.now(UTC) - timedelta(days=HISTORY_DAYS)
     members = import_members(
         NewMember(
@@ -180,8 +181,8 @@ def build_community(corpus: Corpus, seed: int, progress: Callable[[str], None]) 
     community = Community()
     community.prefecture_of_member = {m.pk: town[1] for m, town in zip(members, chosen, strict=True)}
     for name in dict.fromkeys(m.channel for m in corpus.messages):
-        channel = create_channel(creator=None, name=name, slug=name if name.isascii() else None, at=start)
-        community.channel_ids[name] = channel.pk
+        created = create_channel(creator=None, name=name, slug=name if name.isascii() else None, at=start)
+        community.channel_ids[name] = created.pk
     step = timedelta(days=HISTORY_DAYS) / max(1, len(corpus.messages))
     importer = MessageImporter(batch_size=BATCH_SIZE)
     with deferred_indexing():  # indexed once afterwards, timed as the build

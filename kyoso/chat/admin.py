@@ -14,7 +14,7 @@ from kyoso.chat.models import (
     Stamp,
     ThreadFollow,
 )
-from kyoso.web.admin_audit import AuditedAdmin, ReadOnlyAdmin, name_in_japanese
+from kyoso.core.admin import AuditedAdmin, ReadOnlyAdmin, name_in_japanese
 
 name_in_japanese(ChannelMembership, _("チャンネルの参加"))
 name_in_japanese(Reaction, _("リアクション"))

@@ -19,4 +19,10 @@ class ChatConfig(AppConfig):
     verbose_name = "チャンネルとメッセージ (chat)"
 
     def ready(self) -> None:
+        from kyoso.accounts import signals as account_signals
+        from kyoso.chat.actions.channels import join_admitted_member
+        from kyoso.chat.queries import registration_channels
+
         post_migrate.connect(_default_stamps, sender=self, dispatch_uid="kyoso.chat.default_stamps")
+        account_signals.member_admitted.connect(join_admitted_member, dispatch_uid="kyoso.chat.admitted")
+        account_signals.provide_registration_channels(registration_channels)

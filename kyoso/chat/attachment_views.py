@@ -7,6 +7,8 @@ browser to guess (``nosniff``) or to run anything in it (``Content-Security-Poli
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -15,18 +17,18 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
-from kyoso.chat import attachments
-from kyoso.chat.attachment_queries import attachment_for
+from kyoso.accounts.requests import MemberRequest
+from kyoso.chat import actions
 from kyoso.chat.errors import (
     AttachmentNotFound,
-    ChatError,
     FileTooLarge,
     MessageNotFound,
-    NotAllowedToPost,
 )
+from kyoso.chat.events import attachment_data
 from kyoso.chat.models import Attachment
-from kyoso.chat.queries import readable_message
-from kyoso.chat.upload_limit import max_request_bytes
+from kyoso.chat.queries import attachment_for, readable_message
+from kyoso.core.errors import MemberFacingError, error_response
+from kyoso.core.limits import max_request_bytes
 
 FILE_RESPONSE_CSP = "default-src 'none'; sandbox"
 UPLOAD_FIELD = "files"
@@ -48,7 +50,7 @@ def _file_response(path: str, content_type: str, *, as_attachment: bool, filenam
     return response
 
 
-def _visible(request: HttpRequest, attachment_id: int) -> Attachment:
+def _visible(request: MemberRequest, attachment_id: int) -> Attachment:
     try:
         return attachment_for(request.user, attachment_id)
     except AttachmentNotFound as error:
@@ -57,7 +59,7 @@ def _visible(request: HttpRequest, attachment_id: int) -> Attachment:
 
 @require_safe
 @login_required
-def download(request: HttpRequest, attachment_id: int, name: str) -> FileResponse:
+def download(request: MemberRequest, attachment_id: int, name: str) -> FileResponse:
     """The file itself, always as a download. ``name`` in the URL is for people; the id decides."""
     attachment = _visible(request, attachment_id)
     return _file_response(
@@ -67,7 +69,7 @@ def download(request: HttpRequest, attachment_id: int, name: str) -> FileRespons
 
 @require_safe
 @login_required
-def thumbnail(request: HttpRequest, attachment_id: int) -> FileResponse:
+def thumbnail(request: MemberRequest, attachment_id: int) -> FileResponse:
     """An image's thumbnail, shown inline: made by kyoso itself, so it holds no metadata or script."""
     attachment = _visible(request, attachment_id)
     if not attachment.thumbnail_path:
@@ -92,6 +94,11 @@ class LimitedUploadHandler(FileUploadHandler):
         return None
 
 
+def limit_upload_size(request: HttpRequest) -> None:
+    """Read the body through ``LimitedUploadHandler`` first (before anything has read it)."""
+    request.upload_handlers = [LimitedUploadHandler(request), *request.upload_handlers]
+
+
 def declared_length(request: HttpRequest) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
@@ -99,12 +106,8 @@ def declared_length(request: HttpRequest) -> int:
         return 0
 
 
-ERROR_STATUS: dict[type[ChatError], int] = {MessageNotFound: 404, NotAllowedToPost: 403, FileTooLarge: 413}
-
-
-def _error(error: ChatError) -> JsonResponse:
-    status = next((s for cls, s in ERROR_STATUS.items() if isinstance(error, cls)), 400)
-    return JsonResponse({"error": type(error).__name__, "message": str(error)}, status=status)
+def _error(error: MemberFacingError) -> JsonResponse:
+    return error_response(error)
 
 
 @csrf_exempt  # checked by csrf_protect below, once the upload handlers are in place
@@ -119,18 +122,18 @@ def upload_to_message(request: HttpRequest, message_id: int) -> HttpResponse:
         return _error(MessageNotFound())
     if declared_length(request) > max_request_bytes():
         return _error(FileTooLarge())
-    request.upload_handlers.insert(0, LimitedUploadHandler(request))
-    return _upload_to_message(request, message_id)
+    limit_upload_size(request)
+    return _upload_to_message(cast(MemberRequest, request), message_id)
 
 
 @csrf_protect
-def _upload_to_message(request: HttpRequest, message_id: int) -> HttpResponse:
+def _upload_to_message(request: MemberRequest, message_id: int) -> HttpResponse:
     files = request.FILES.getlist(UPLOAD_FIELD)
     if getattr(request, TOO_LARGE_FLAG, False):
         return _error(FileTooLarge())
     try:
         message = readable_message(request.user, message_id)
-        added = attachments.attach_files(uploader=request.user, message=message, files=files)
-    except ChatError as error:
+        added = actions.attach_files(uploader=request.user, message=message, files=files)
+    except MemberFacingError as error:
         return _error(error)
-    return JsonResponse({"attachments": [attachments.attachment_data(a) for a in added]}, status=201)
+    return JsonResponse({"attachments": [attachment_data(a) for a in added]}, status=201)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from kyoso.errors import MemberFacingError
+from kyoso.core.errors import MemberFacingError
 
 
 class ChatError(MemberFacingError):
@@ -13,10 +13,12 @@ class ChatError(MemberFacingError):
 
 class ChannelNotFound(ChatError):
     # The same answer for "does not exist" and "you may not see it": no private channel leaks.
+    status = 404
     message = _("チャンネルが見つかりません。")
 
 
 class NotAllowedToPost(ChatError):
+    status = 403
     message = _("このチャンネルには投稿できません。")
 
 
@@ -33,18 +35,22 @@ class InvalidText(ChatError):
 
 
 class ChannelArchived(ChatError):
+    status = 409
     message = _("このチャンネルはアーカイブされています。")
 
 
 class MessageNotFound(ChatError):
+    status = 404
     message = _("メッセージが見つかりません。")
 
 
 class NotAllowed(ChatError):
+    status = 403
     message = _("この操作をする権限がありません。")
 
 
 class MessageDeleted(ChatError):
+    status = 409
     message = _("削除されたメッセージは変更できません。")
 
 
@@ -57,6 +63,7 @@ class TooManyDirectMembers(ChatError):
 
 
 class ChannelMentionNotAllowed(ChatError):
+    status = 403
     message = _("このチャンネルでは @channel と @here を使えません。")
 
 
@@ -69,6 +76,7 @@ class InvalidStamp(ChatError):
 
 
 class StampExists(ChatError):
+    status = 409
     message = _("同じ名前のスタンプがすでにあります。")
 
 
@@ -81,10 +89,12 @@ class StampImageNotAllowed(ChatError):
 
 class AttachmentNotFound(ChatError):
     # The same answer for "does not exist", "deleted" and "you may not see it".
+    status = 404
     message = _("ファイルが見つかりません。")
 
 
 class FileTooLarge(ChatError):
+    status = 413
     message = _("ファイルが大きすぎるため添付できません。")
 
 

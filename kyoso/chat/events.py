@@ -1,16 +1,19 @@
 """Events that conversations publish: ``{"id", "type", "at", "data"}`` to an audience.
 
-The publishing itself (audiences, ``publish`` on commit, ``subscribe``) lives in kyoso.realtime.events,
+The publishing itself (audiences, ``publish`` on commit, ``subscribe``) lives in kyoso.core.events,
 which brings each event to every open socket; it is re-exported here for the chat actions. This module
 keeps what a client needs to show a channel or a message (``channel_data``, ``message_data``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from kyoso.realtime.events import (
+from django.urls import reverse
+
+from kyoso.core.events import (
     Event,
     Subscriber,
     channel_audience,
@@ -24,11 +27,12 @@ from kyoso.realtime.events import (
 
 if TYPE_CHECKING:
     from kyoso.accounts.models import Member
-    from kyoso.chat.models import Channel, Message
+    from kyoso.chat.models import Attachment, Channel, Message
 
 __all__ = [
     "Event",
     "Subscriber",
+    "attachment_data",
     "author_data",
     "channel_audience",
     "channel_data",
@@ -73,9 +77,31 @@ def author_data(member: Member) -> dict[str, Any]:
     }
 
 
-def message_data(message: Message) -> dict[str, Any]:
-    """A message as a client shows it; a deleted one carries no text."""
-    return {
+def attachment_data(attachment: Attachment) -> dict[str, Any]:
+    """What clients are told about a file (in events about its message)."""
+    data: dict[str, Any] = {
+        "id": attachment.pk,
+        "message_id": attachment.message_id,
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "url": reverse("chat:attachment", args=[attachment.pk, attachment.name]),
+        "thumbnail_url": None,
+        "width": attachment.width,
+        "height": attachment.height,
+    }
+    if attachment.thumbnail_path:
+        data["thumbnail_url"] = reverse("chat:attachment_thumbnail", args=[attachment.pk])
+    return data
+
+
+def message_data(message: Message, *, attachments: Iterable[Attachment] | None = None) -> dict[str, Any]:
+    """A message as a client shows it; a deleted one carries no text.
+
+    ``attachments``, when given, are its files (a new message carries them, so that a post with files
+    is one event).
+    """
+    data: dict[str, Any] = {
         "author": author_data(message.author) if message.deleted_at is None else None,
         "id": message.pk,
         "channel_id": message.channel_id,
@@ -90,3 +116,6 @@ def message_data(message: Message) -> dict[str, Any]:
         "pinned": message.pinned_at is not None,
         "reply_count": message.reply_count,
     }
+    if attachments is not None:
+        data["attachments"] = [attachment_data(a) for a in attachments]
+    return data

@@ -9,6 +9,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +24,7 @@ from kyoso.accounts.actions import (
 )
 from kyoso.accounts.models import Member, MemberStatus
 from kyoso.chat.actions import create_channel, ensure_default_stamps
-from kyoso.chat.bulk import (
+from kyoso.chat.actions.bulk import (
     ImportedMessage,
     MessageImporter,
     import_memberships,
@@ -35,7 +36,8 @@ from kyoso.chat.bulk import (
 from kyoso.chat.models import Message
 from kyoso.demo.applicants import demo_applications
 from kyoso.demo.generate import plan_community
-from kyoso.demo.members import DIGITAL_AGENCY_NAME, KURUME_CODE, SUSONO_CODE
+from kyoso.demo.members import DEMO_OPERATOR_EMAIL, DIGITAL_AGENCY_NAME, KURUME_CODE, SUSONO_CODE
+from kyoso.demo.passwords import generate_password
 from kyoso.demo.plan import DEFAULT_SEED, DEFAULT_SIZE, CommunityPlan, DemoSize, OrgInfo, PlannedReaction
 from kyoso.demo.queries import demo_applications_written, demo_channels, demo_members, directory_snapshot
 from kyoso.demo.timeline import start_of_today, to_datetime
@@ -71,6 +73,7 @@ def build_demo(
     now: datetime | None = None,
     progress: Callable[[str], None] | None = None,
     one_transaction: bool = True,
+    operator_password: str | None = None,
 ) -> DemoSummary:
     """Write the demo community for ``seed`` and ``size`` into an empty (demo-free) database.
 
@@ -79,13 +82,16 @@ def build_demo(
 
     ``one_transaction`` makes the build all or nothing, right for the default size. A million-message
     build commits batch by batch instead; if it is interrupted, ``kyoso demo --reset`` cleans up.
+
+    The demo operator signs in with ``operator_password`` (stored hashed like any password); without
+    one, a random password nobody knows is set.
     """
     started = time.perf_counter()
     organizations = directory_snapshot()
     _check_directory(organizations)
     plan = plan_community(organizations, now=now or start_of_today(timezone.now()), seed=seed, size=size)
     with transaction.atomic() if one_transaction else contextlib.nullcontext():
-        member_ids = _write_members(plan)
+        member_ids = _write_members(plan, operator_password or generate_password())
         channel_ids = _write_channels(plan, member_ids)
         messages, reactions = _write_messages(plan, member_ids, channel_ids, progress)
     return DemoSummary(
@@ -112,8 +118,8 @@ def _check_directory(organizations: list[OrgInfo]) -> None:
         raise DemoError(f"The directory lacks {', '.join(missing)}: load the shipped directory first.")
 
 
-def _write_members(plan: CommunityPlan) -> list[int]:
-    """Create the members in plan order; the two sign-in accounts get the demo password.
+def _write_members(plan: CommunityPlan, operator_password: str) -> list[int]:
+    """Create the members in plan order; the two sign-in accounts get their passwords.
 
     Those still waiting for approval become applications in the review queue, not members: their
     id stays 0, and they join, write and read nothing.
@@ -126,7 +132,7 @@ def _write_members(plan: CommunityPlan) -> list[int]:
     for i, member in enumerate(plan.members):
         if member.status == MemberStatus.PENDING:
             continue
-        fields = {
+        fields: dict[str, Any] = {
             "email": member.email,
             "full_name": member.full_name,
             "full_name_kana": member.full_name_kana,
@@ -140,11 +146,12 @@ def _write_members(plan: CommunityPlan) -> list[int]:
             "is_staff": member.is_staff,
             "date_joined": to_datetime(member.date_joined),
         }
-        if member.password:
+        password = operator_password if member.email == DEMO_OPERATOR_EMAIL else member.password
+        if password:
             created = create_member(
                 **fields,
                 organization=Organization.objects.get(pk=member.organization.id),
-                password=member.password,
+                password=password,
                 is_superuser=member.is_superuser,
             )
             ids[i] = created.pk

@@ -35,7 +35,8 @@ def demo_applications(
     for turn, applicant in enumerate(applicants):
         org = applicant.organization
         local, domain = applicant.email.split("@", 1)
-        email, organization_id = applicant.email, org.id
+        email = applicant.email
+        organization_id: int | None = org.id
         other_body_name, other_body_prefecture_id = "", None
         reason = turn % 3
         if reason == 2 and org.prefecture_name in prefectures:

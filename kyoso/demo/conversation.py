@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_right
 from collections import ChainMap
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
@@ -18,7 +18,7 @@ from random import Random
 
 from kyoso.chat.models import ChannelCategory
 from kyoso.demo.content import casual, community
-from kyoso.demo.content.base import Topic, fill
+from kyoso.demo.content.base import Slots, SlotValue, Topic, fill
 from kyoso.demo.content.channels import REGION_NAMES
 from kyoso.demo.content.themes_front import KAKANAI, KOSODATE, MADOGUCHI, MYNUMBER, OKUYAMI
 from kyoso.demo.content.themes_systems import AI_RPA, BOUSAI, GOV_CLOUD, HYOJUNKA
@@ -116,9 +116,9 @@ class ConversationWriter:
         }
 
     @staticmethod
-    def _static_slots(member: PlannedMember) -> dict[str, object]:
+    def _static_slots(member: PlannedMember) -> dict[str, SlotValue]:
         org = member.organization
-        slots: dict[str, object] = {
+        slots: dict[str, SlotValue] = {
             "we": self_reference(org),
             "org": org.name,
             "dept": member.department,
@@ -132,11 +132,11 @@ class ConversationWriter:
 
     # ---- what -----------------------------------------------------------------------------------
 
-    def _slots(self, member: int, at: float, *extra: Mapping[str, object]) -> ChainMap[str, object]:
+    def _slots(self, member: int, at: float, *extra: Slots) -> ChainMap[str, SlotValue]:
         timely = _timely_slots(int((at + JST_OFFSET) // DAY))
         return ChainMap(timely, self.static[member], *extra, community.COMMON_SLOTS)  # type: ignore[arg-type]
 
-    def _say(self, template: str, member: int, at: float, *extra: Mapping[str, object]) -> str:
+    def _say(self, template: str, member: int, at: float, *extra: Slots) -> str:
         return fill(template, self.rng, self._slots(member, at, *extra))
 
     def _weather(self, member: int, at: float) -> dict[str, tuple[str, ...]]:
@@ -157,8 +157,8 @@ class ConversationWriter:
         tail = rng.choice(community.ASK_CLOSERS) if rng.random() < 0.75 else ""
         return "\n".join(part for part in (head, body, tail) if part)
 
-    def _topic_slots(self, thread: _Thread, member: int, at: float) -> list[Mapping[str, object]]:
-        extra: list[Mapping[str, object]] = [thread.topic.slots] if thread.topic else []
+    def _topic_slots(self, thread: _Thread, member: int, at: float) -> list[Slots]:
+        extra: list[Slots] = [thread.topic.slots] if thread.topic else []
         if self.channels[thread.channel].spec.category == ChannelCategory.REGION:
             extra.append(self._weather(member, at))
         return extra
@@ -232,7 +232,7 @@ class ConversationWriter:
         usual_replies: tuple[str, ...],
         member: int,
         at: float,
-        slots: Mapping[str, object],
+        slots: Slots,
     ) -> str:
         post = self.rng.choice(pool)
         template, thread.casual_replies = (post, usual_replies) if isinstance(post, str) else post
@@ -436,7 +436,7 @@ def spoken_population(population: int) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _timely_slots(day_number: int) -> dict[str, object]:
+def _timely_slots(day_number: int) -> dict[str, SlotValue]:
     """Slots that depend on the day a post is written (fiscal year, a date two to four weeks on).
 
     Cached by day: a million messages fall on only about 540 days.

@@ -18,13 +18,13 @@ from kyoso.demo.timeline import DAY
 from kyoso.directory.models import OrganizationKind
 
 # How readily each kind of organisation asks, and answers, about local practice: municipalities most.
-ASKING = {OrganizationKind.NATIONAL_AGENCY: 0.1, OrganizationKind.PREFECTURE: 0.4}
-ANSWERING = {OrganizationKind.NATIONAL_AGENCY: 0.25, OrganizationKind.PREFECTURE: 0.5}
+ASKING: dict[str, float] = {OrganizationKind.NATIONAL_AGENCY: 0.1, OrganizationKind.PREFECTURE: 0.4}
+ANSWERING: dict[str, float] = {OrganizationKind.NATIONAL_AGENCY: 0.25, OrganizationKind.PREFECTURE: 0.5}
 # Someone who joined a theme out of curiosity speaks there less than someone whose work it is.
 CURIOUS = 0.3
 REGION_SLUGS = frozenset(REGION_CHANNEL.values())
 # Study sessions are mostly hosted by ambassadors.
-HOSTING = {Role.AMBASSADOR: 1.0}
+HOSTING: dict[str, float] = {Role.AMBASSADOR: 1.0}
 OTHERS_HOSTING = 0.25
 # Practice posts come from people who joined within this many days.
 RECENT_JOINER_DAYS = 30.0

@@ -44,7 +44,9 @@ from kyoso.directory.models import MunicipalityType, OrganizationKind
 # one mistakes them for real staff. kyoso sends mail to the console unless KYOSO_EMAIL_URL names an
 # SMTP server; even then, "demo+…" would at worst reach a mailbox called "demo", never a person.
 DEMO_EMAIL_PREFIX = "demo+"
-DEMO_PASSWORD = "kyoso-demo-2026"  # noqa: S105 - printed on purpose: it opens the demo's two accounts
+# The demo member's password is printed on purpose: that account is an ordinary member of a demo that
+# runs only in demo mode. The demo operator's is made at random for each demo (kyoso.demo.passwords).
+DEMO_MEMBER_PASSWORD = "kyoso-demo-2026"  # noqa: S105 - printed on purpose, see above
 DEMO_MEMBER_EMAIL = "demo+member@city.kurume.fukuoka.jp"
 DEMO_OPERATOR_EMAIL = "demo+operator@digital.go.jp"
 
@@ -158,11 +160,12 @@ def _we(org: OrgInfo) -> tuple[str, ...]:
         return ("私たち",)
     if org.kind == OrganizationKind.DESIGNATED_CITY_WARD:
         return ("当区", "うちの区")
-    return {
+    by_type: dict[str, tuple[str, ...]] = {
         MunicipalityType.TOWN: ("当町", "本町", "うちの町"),
         MunicipalityType.VILLAGE: ("当村", "本村", "うちの村"),
         MunicipalityType.SPECIAL_WARD: ("当区", "本区", "うちの区"),
-    }.get(org.municipality_type, ("当市", "本市", "うち"))
+    }
+    return by_type.get(org.municipality_type, ("当市", "本市", "うち"))
 
 
 def self_reference(org: OrgInfo) -> tuple[str, ...]:
@@ -176,11 +179,12 @@ def _departments(org: OrgInfo) -> Sequence[tuple[str, tuple[str, ...], int]]:
         return PREFECTURE_DEPARTMENTS
     if org.kind == OrganizationKind.DESIGNATED_CITY_WARD:
         return DESIGNATED_WARD_DEPARTMENTS
-    return {
+    by_type: dict[str, Sequence[tuple[str, tuple[str, ...], int]]] = {
         MunicipalityType.TOWN: TOWN_DEPARTMENTS,
         MunicipalityType.VILLAGE: VILLAGE_DEPARTMENTS,
         MunicipalityType.SPECIAL_WARD: SPECIAL_WARD_DEPARTMENTS,
-    }.get(org.municipality_type, CITY_DEPARTMENTS)
+    }
+    return by_type.get(org.municipality_type, CITY_DEPARTMENTS)
 
 
 def _titles(org: OrgInfo) -> Sequence[tuple[str, int]]:
@@ -324,7 +328,8 @@ def plan_members(
         core_themes=tuple(THEME_WORK),
         is_staff=True,
         is_superuser=True,
-        password=DEMO_PASSWORD,
+        # Set when the demo is written (build_demo's operator_password), never planned or published.
+        password=None,
         last_seen=now - DAY,
         **DEMO_OPERATOR_PROFILE,
     )
@@ -338,7 +343,7 @@ def plan_members(
         surname="森田",
         themes=DEMO_MEMBER_THEMES,
         core_themes=DEMO_MEMBER_THEMES,
-        password=DEMO_PASSWORD,
+        password=DEMO_MEMBER_PASSWORD,
         activity=3.0,
         # Away since last week: the sidebar shows a few unread channels.
         last_seen=now - 5 * DAY,

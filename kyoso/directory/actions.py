@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kyoso.core.text import is_reading, normalize_text, reading_of
 from kyoso.directory.classification import population_band_for, region_for_prefecture_code
 from kyoso.directory.codes import (
     OTHER_PUBLIC_BODY_SERIALS,
@@ -30,7 +31,6 @@ from kyoso.directory.errors import (
     InvalidOrganization,
 )
 from kyoso.directory.models import DomainSource, Organization, OrganizationDomain, OrganizationKind
-from kyoso.directory.text import is_reading, normalize_text, reading_of
 
 # The fields a load writes. Only created_at, and the domains operators add, are the database's own.
 _FILE_FIELDS = (

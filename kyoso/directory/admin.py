@@ -11,11 +11,11 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from kyoso.core.admin import AuditedAdmin
+from kyoso.core.text import is_reading, normalize_text, to_hiragana
 from kyoso.directory.domains import normalize_domain
 from kyoso.directory.errors import DirectoryError
 from kyoso.directory.models import DomainSource, Organization, OrganizationDomain
-from kyoso.directory.text import is_reading, normalize_text, to_hiragana
-from kyoso.web.admin_audit import AuditedAdmin
 
 
 class OrganizationDomainForm(forms.ModelForm):
@@ -102,7 +102,9 @@ class OrganizationDomainAdmin(AuditedAdmin):
     list_select_related = ["organization"]
     autocomplete_fields = ["organization"]
 
-    def get_fields(self, request: HttpRequest, obj: OrganizationDomain | None = None) -> list[str]:
+    def get_fields(
+        self, request: HttpRequest, obj: OrganizationDomain | None = None
+    ) -> list[str | list[str] | tuple[str, ...] | tuple[()]]:
         return ["organization", "domain"]
 
     def save_model(self, request: HttpRequest, obj: OrganizationDomain, form: Any, change: bool) -> None:

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.db.models import Field
+
+from kyoso.core.text import is_reading
 from kyoso.directory.codes import is_valid_code
 from kyoso.directory.domains import normalize_domain
 from kyoso.directory.errors import DirectoryError, DirectoryFileError
 from kyoso.directory.models import MunicipalityType, Organization, OrganizationKind, Region
-from kyoso.directory.text import is_reading
 
 DEFAULT_DATA_FILE = Path(__file__).resolve().parent / "data" / "organizations.csv"
 COLUMNS = (
@@ -181,4 +183,6 @@ def _cross_check(rows: list[tuple[int, DirectoryRow]]) -> list[str]:
 
 
 def _max_length(field_name: str) -> int:
-    return Organization._meta.get_field(field_name).max_length or 0
+    field = Organization._meta.get_field(field_name)
+    assert isinstance(field, Field)
+    return field.max_length or 0

@@ -4,27 +4,11 @@ from __future__ import annotations
 
 import re
 
+from kyoso.core.domains import SHARED_SUFFIXES
 from kyoso.directory.errors import InvalidDomain, SharedDomainNotAllowed
 
 MAX_DOMAIN_LENGTH = 253
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-
-_PREFECTURE_LABELS = [
-    "hokkaido", "aomori", "iwate", "miyagi", "akita", "yamagata", "fukushima",
-    "ibaraki", "tochigi", "gunma", "saitama", "chiba", "tokyo", "kanagawa",
-    "niigata", "toyama", "ishikawa", "fukui", "yamanashi", "nagano", "gifu", "shizuoka", "aichi",
-    "mie", "shiga", "kyoto", "osaka", "hyogo", "nara", "wakayama",
-    "tottori", "shimane", "okayama", "hiroshima", "yamaguchi",
-    "tokushima", "kagawa", "ehime", "kochi",
-    "fukuoka", "saga", "nagasaki", "kumamoto", "oita", "miyazaki", "kagoshima", "okinawa",
-]  # fmt: skip
-# Suffixes under which many unrelated bodies register their own names. An organisation owning one of
-# these would claim every address below it (every 市役所 under lg.jp), so none may be added. We carry
-# this short list rather than the whole Public Suffix List: staff domains here are all Japanese.
-SHARED_SUFFIXES = frozenset(
-    ["lg.jp", "go.jp", "ac.jp", "ad.jp", "co.jp", "ed.jp", "gr.jp", "ne.jp", "or.jp"]
-    + [f"{label}.jp" for label in _PREFECTURE_LABELS]
-)
 
 
 def normalize_domain(value: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from kyoso.errors import MemberFacingError
+from kyoso.core.errors import MemberFacingError
 
 
 class DirectoryError(MemberFacingError):

@@ -117,10 +117,10 @@ class Organization(models.Model):
     @property
     def full_name(self) -> str:
         """The name people say: 福岡県久留米市, 横浜市中区, デジタル庁."""
-        if self.kind == OrganizationKind.DESIGNATED_CITY_WARD and self.parent_id:
+        if self.kind == OrganizationKind.DESIGNATED_CITY_WARD and self.parent is not None:
             parent_name = self.parent.name
             return self.name if self.name.startswith(parent_name) else f"{parent_name}{self.name}"
-        if self.kind == OrganizationKind.MUNICIPALITY and self.prefecture_id:
+        if self.kind == OrganizationKind.MUNICIPALITY and self.prefecture is not None:
             return f"{self.prefecture.name}{self.name}"
         return self.name
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Concat
 
+from kyoso.core.text import is_reading, normalize_text, to_hiragana
 from kyoso.directory.codes import parse_code
 from kyoso.directory.domains import domain_of, label_suffixes
 from kyoso.directory.errors import DirectoryError, OrganizationNotFound
 from kyoso.directory.models import Organization, OrganizationDomain, OrganizationKind
-from kyoso.directory.text import is_reading, normalize_text, to_hiragana
 
 DEFAULT_SEARCH_LIMIT = 20
 

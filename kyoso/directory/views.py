@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from kyoso.accounts.errors import RateLimited
-from kyoso.accounts.ratelimit import client_ip, spend
+from kyoso.core.errors import RateLimited, error_response
+from kyoso.core.ratelimit import client_ip, spend
 from kyoso.directory.queries import search_organizations
 
 # A person types a few characters a second; this leaves room for that and stops bulk scraping.
@@ -27,7 +27,7 @@ def search(request: HttpRequest) -> JsonResponse:
             window=SEARCH_WINDOW_SECONDS,
         )
     except RateLimited as error:
-        return JsonResponse({"error": str(error)}, status=429)
+        return error_response(error)
     query = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
     results = [
         {

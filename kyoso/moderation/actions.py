@@ -1,45 +1,24 @@
-"""Writing the audit log. Every operator action calls record_audit inside its own transaction."""
+"""Writing the audit log: the writer behind kyoso.core.audit.record_audit."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
-from django.db import models
-
+from kyoso.accounts.models import Member
+from kyoso.core.audit import AuditRecord
 from kyoso.moderation.models import AuditEntry
 
 
-def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
-    """The values of a model's concrete fields, JSON-ready, for an entry's before and after."""
-    data: dict[str, Any] = {}
-    for field in instance._meta.concrete_fields:
-        if fields is not None and field.name not in fields:
-            continue
-        if field.name in {"password"}:
-            continue
-        value = field.value_from_object(instance)
-        data[field.name] = value if isinstance(value, str | int | float | bool | type(None)) else str(value)
-    return data
-
-
-def record_audit(
-    *,
-    actor: models.Model | None,
-    action: str,
-    target: models.Model,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    reason: str = "",
-    ip_address: str | None = None,
-) -> AuditEntry:
+def write_audit_entry(record: AuditRecord) -> AuditEntry:
     return AuditEntry.objects.create(
-        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
-        action=action,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
-        target_label=str(target)[:200],
-        before=before,
-        after=after,
-        reason=reason,
-        ip_address=ip_address,
+        # The kernel knows the actor only as a model; it is always a member (AUTH_USER_MODEL).
+        actor=cast(Member | None, record.actor),
+        action=record.action,
+        target_type=record.target_type,
+        target_id=record.target_id,
+        target_label=record.target_label,
+        before=record.before,
+        after=record.after,
+        reason=record.reason,
+        ip_address=record.ip_address,
     )

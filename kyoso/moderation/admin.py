@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from kyoso.core.admin import ReadOnlyAdmin
 from kyoso.moderation.models import AuditEntry
-from kyoso.web.admin_audit import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from kyoso.notify.models import OutboxEmail
+from kyoso.notify.queries import sent_mail
 
 OUTBOX_PAGE_SIZE = 50
 
@@ -40,5 +40,5 @@ def outbox_allowed(request: HttpRequest) -> bool:
 def outbox(request: HttpRequest) -> HttpResponse:
     if not outbox_allowed(request):
         raise Http404
-    emails = OutboxEmail.objects.all()[:OUTBOX_PAGE_SIZE]
+    emails = sent_mail(limit=OUTBOX_PAGE_SIZE)
     return render(request, "notify/outbox.html", {"emails": emails})

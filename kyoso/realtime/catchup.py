@@ -3,8 +3,9 @@
 A client that (re)connects says which channels its page holds and the last message id it has in each.
 It hears every channel it belongs to, and the channels its page holds that it may read (a public
 channel it only looks at). For the held channels, it gets the messages newer than its last id, oldest
-first, as the ``message.created`` events it would have heard live; past KYOSO_WS_CATCHUP_LIMIT
-messages in one channel it gets a ``resync`` for that channel instead (the page reloads it).
+first, as the ``message.created`` events it would have heard live, drawn by the same template; past
+KYOSO_WS_CATCHUP_LIMIT messages in one channel it gets a ``resync`` for that channel instead (the page
+reloads it).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from django.conf import settings
 
 from kyoso.accounts.models import Member
 from kyoso.chat.events import message_data
-from kyoso.chat.models import ChannelMembership, Message
-from kyoso.chat.queries.access import can_read, visible_channels
-from kyoso.realtime.events import make_event
+from kyoso.chat.queries import attachments_by_message, can_read, channels_heard, messages_after
+from kyoso.chat.rendering import fragments_for
+from kyoso.core.events import make_event
 from kyoso.realtime.pubsub import encode
 
 # A page holds a handful of channels; a hello naming more is a broken or hostile client, and the rest
@@ -44,13 +45,7 @@ def held_channels(raw: Any) -> dict[int, int]:
 
 def listened_channels(member: Member, held: Mapping[int, int]) -> set[int]:
     """The channels a socket hears: those the member belongs to, and the held ones they may read."""
-    if not can_read(member):
-        return set()
-    joined = set(ChannelMembership.objects.filter(member=member).values_list("channel_id", flat=True))
-    others = [channel_id for channel_id in held if channel_id not in joined]
-    if not others:
-        return joined
-    return joined | set(visible_channels(member).filter(pk__in=others).values_list("pk", flat=True))
+    return channels_heard(member, held)
 
 
 @dataclass
@@ -70,15 +65,18 @@ def missed(member: Member, held: Mapping[int, int], channel_ids: set[int]) -> Ca
     if not can_read(member):
         return catch_up
     for channel_id in sorted(set(held) & channel_ids):
-        messages = list(
-            Message.objects.filter(channel_id=channel_id, pk__gt=held[channel_id])
-            .select_related("author")
-            .order_by("pk")[: limit + 1]
-        )
+        messages = messages_after(member, channel_id, held[channel_id], limit=limit + 1)
         if len(messages) > limit:
             catch_up.frames.append(encode(make_event("resync", {"channel_id": channel_id})))
             continue
+        # Drawn as the live event drew them, by the page's own template (kyoso.chat.rendering).
+        fragments = fragments_for(messages, new=True)
+        files = attachments_by_message(member, messages)
         for message in messages:
-            catch_up.frames.append(encode(make_event("message.created", message_data(message))))
+            data = {
+                **message_data(message, attachments=files.get(message.pk, [])),
+                "fragments": fragments[message.pk],
+            }
+            catch_up.frames.append(encode(make_event("message.created", data)))
             catch_up.message_ids.add(str(message.pk))
     return catch_up

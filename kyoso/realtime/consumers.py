@@ -22,11 +22,13 @@ from channels.consumer import AsyncConsumer, get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from kyoso.accounts.models import Member
+from kyoso.core.errors import InvalidInput, error_frame
+from kyoso.core.events import channel_audience, make_event, publish_now
 from kyoso.realtime import catchup
 from kyoso.realtime.auth import Refused, admit, session_key
-from kyoso.realtime.events import channel_audience, make_event, publish_now
 from kyoso.realtime.hub import current_hub
 from kyoso.realtime.pubsub import encode
 from kyoso.realtime.sockets import CLOSE_TRY_LATER, Socket, wire_message
@@ -34,6 +36,10 @@ from kyoso.realtime.sockets import CLOSE_TRY_LATER, Socket, wire_message
 PONG = wire_message(encode({"type": "pong"}))
 # How long a socket waits for its process's event feed (Redis) before it is told to come back later.
 FEED_WAIT_SECONDS = 3.0
+
+
+class InvalidFrame(InvalidInput):
+    message = _("送られてきたデータを読み取れませんでした。JSON のオブジェクトで送ってください。")
 
 
 class LiveConsumer(AsyncConsumer):
@@ -79,9 +85,11 @@ class LiveConsumer(AsyncConsumer):
             return
         try:
             request = json.loads(message.get("text") or "")
-        except ValueError:
-            return
+        except (ValueError, RecursionError):
+            request = None
         if not isinstance(request, dict):
+            # Answered in the one error protocol's shape, not dropped: the client can tell what went wrong.
+            socket.write(wire_message(encode(error_frame(InvalidFrame()))), counted=False)
             return
         kind = request.get("type")
         if kind == "ping":

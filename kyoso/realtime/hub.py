@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 
-from kyoso.realtime.events import channel_audience, community_audience, member_audience
+from kyoso.core.events import channel_audience, community_audience, member_audience
 from kyoso.realtime.sockets import (
     CLOSE_NOT_ALLOWED,
     CLOSE_RESTART,

@@ -124,6 +124,7 @@ class Relay:
             return
         data = text.encode()
         # On an event loop's own thread (a typing notice) a full peer is skipped rather than waited for.
+        flags: int
         try:
             asyncio.get_running_loop()
             flags = socket.MSG_DONTWAIT

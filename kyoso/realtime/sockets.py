@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from websockets.frames import Frame, Opcode
 
+from kyoso.core.errors import NotAllowed, NotAuthenticated, close_code
+
 if TYPE_CHECKING:
     from kyoso.realtime.hub import Hub
 
@@ -31,8 +33,9 @@ Send = Callable[[Message], Awaitable[None]]
 
 # Close codes the client understands (kyoso/web/static/kyoso/js/live.js).
 CLOSE_TOO_SLOW = 4008  # the send buffer overflowed: reconnect and catch up
-CLOSE_SIGNED_OUT = 4401  # no signed-in session: do not retry
-CLOSE_NOT_ALLOWED = 4403  # suspended, deactivated, or the second factor is not done: do not retry
+# Refusals speak the one error protocol: 4000 + the HTTP status of the error (kyoso.core.errors).
+CLOSE_SIGNED_OUT = close_code(NotAuthenticated())  # 4401, no signed-in session: do not retry
+CLOSE_NOT_ALLOWED = close_code(NotAllowed())  # 4403, suspended, deactivated, or no second factor yet
 CLOSE_RESTART = 1012  # this process lost its event feed (Redis) or is restarting: reconnect
 CLOSE_TRY_LATER = 1013  # not ready to serve yet: reconnect after a while
 # How long a close may wait on a transport that is not the ASGI server's own.

@@ -9,7 +9,11 @@ class SearchConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
+        from kyoso.search.actions import connect_to_chat
         from kyoso.search.backends import clear_orphaned_index, register_sqlite_functions
+
+        # The index follows chat's messages; chat knows nothing of search.
+        connect_to_chat()
 
         # The SQLite check function for candidates the index cannot decide alone.
         connection_created.connect(register_sqlite_functions, dispatch_uid="kyoso.search.sqlite_functions")

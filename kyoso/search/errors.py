@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from kyoso.errors import MemberFacingError
+from kyoso.core.errors import MemberFacingError
 
 
 class SearchError(MemberFacingError):

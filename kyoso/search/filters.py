@@ -219,11 +219,11 @@ def _kinds(value: str) -> tuple[Q, str]:
     for kind in OrganizationKind:
         if wanted in _label_keys(kind.label) | {kind.value}:
             return _by_organizations(Q(kind=kind)), str(kind.label)
-    for kind in MunicipalityType:
-        if wanted in _label_keys(kind.label) | {kind.value}:
-            return _by_organizations(Q(kind=OrganizationKind.MUNICIPALITY, municipality_type=kind)), str(
-                kind.label
-            )
+    for municipality_type in MunicipalityType:
+        if wanted in _label_keys(municipality_type.label) | {municipality_type.value}:
+            return _by_organizations(
+                Q(kind=OrganizationKind.MUNICIPALITY, municipality_type=municipality_type)
+            ), str(municipality_type.label)
     if wanted in {"国", "省庁"}:
         return _by_organizations(Q(kind=OrganizationKind.NATIONAL_AGENCY)), str(
             OrganizationKind.NATIONAL_AGENCY.label

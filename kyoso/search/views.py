@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from kyoso.errors import MemberFacingError
+from kyoso.accounts.requests import MemberRequest
+from kyoso.core.errors import MemberFacingError
 from kyoso.search import queries
 from kyoso.search.suggestions import suggest
 
@@ -14,7 +15,7 @@ SCOPES = ("messages", "channels", "members", "organizations")
 
 
 @login_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: MemberRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     scope = request.GET.get("type", "messages")
     scope = scope if scope in SCOPES else "messages"
@@ -45,6 +46,6 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def suggestions(request: HttpRequest) -> JsonResponse:
+def suggestions(request: MemberRequest) -> JsonResponse:
     found = suggest(request.user, request.GET.get("field", ""), request.GET.get("q", ""))
     return JsonResponse(found, safe=False)

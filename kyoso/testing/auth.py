@@ -12,6 +12,7 @@ import time
 
 import pyotp
 from django.test import Client
+from django.utils.functional import Promise
 
 from kyoso.accounts.actions.security import SECOND_FACTOR_VERIFIED
 from kyoso.accounts.models import Member
@@ -24,9 +25,9 @@ def force_login_verified(client: Client, member: Member) -> None:
     session.save()
 
 
-def link_path_from_mail(body: str) -> str:
+def link_path_from_mail(body: str | Promise) -> str:
     """The path of the first kyoso link in an e-mail body (the site URL stripped)."""
-    match = re.search(r"https?://[^\s/]+(/accounts/\S+)", body)
+    match = re.search(r"https?://[^\s/]+(/accounts/\S+)", str(body))
     if match is None:
         raise AssertionError(f"no link in the e-mail:\n{body}")
     return match.group(1)

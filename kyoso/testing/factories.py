@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
+from typing import Any
 
 from kyoso.accounts.models import Member, MemberStatus
 from kyoso.chat import actions
@@ -81,7 +82,7 @@ def make_channel(
     members: list[Member] | tuple[Member, ...] = (),
     kind: str = ChannelKind.PUBLIC,
     category: str = ChannelCategory.THEME,
-    **fields: object,
+    **fields: Any,
 ) -> Channel:
     """A channel made by ``creator`` (who joins it), with ``members`` joined as well."""
     n = _next()
@@ -100,7 +101,7 @@ def make_message(
     *,
     thread: Message | None = None,
     at: datetime | None = None,
-    **fields: object,
+    **fields: Any,
 ) -> Message:
     """A message posted through the action; the author joins the channel first if needed."""
     actions.join_channels(members=[author], channel=channel)

@@ -1,7 +1,7 @@
 """The admin (管理画面) site: open only to active operators who passed two-factor.
 
 This module is imported while apps load (``KyosoAdminConfig`` replaces ``django.contrib.admin`` in
-INSTALLED_APPS), so it imports no models at the top. The audited ModelAdmin base is in admin_audit.
+INSTALLED_APPS), so it imports no models at the top. The audited ModelAdmin base is in kyoso.core.admin.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ READY_CACHE_SECONDS = 10
 
 def home(request: HttpRequest) -> HttpResponse:
     """Signed out: what kyoso is, with public numbers. Signed in: my channels and recent activity."""
+    context: dict[str, object]
     if request.user.is_authenticated:
         context = {
             "nav": "home",

@@ -9,6 +9,7 @@ of two runs racing for the same member exactly one sends the e-mail and writes t
 from __future__ import annotations
 
 import calendar
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,15 +23,18 @@ from kyoso.accounts.actions.members import normalize_email
 from kyoso.accounts.errors import LinkInvalid, ReactivationRefused
 from kyoso.accounts.links import consume_link, issue_link
 from kyoso.accounts.models import LinkPurpose, Member, MemberStatus, Role, StatusCause
-from kyoso.moderation.actions import record_audit, snapshot
-from kyoso.notify.email import send_email, site_url
-from kyoso.realtime.events import member_audience, publish
+from kyoso.core.audit import record_audit, snapshot
+from kyoso.core.events import member_audience, publish
+from kyoso.core.logs import log_event
+from kyoso.core.mail import queue_mail, site_url
 
 # Only what the jobs themselves did can be undone by the member verifying the address again;
 # a moderator's suspension (or any cause the jobs did not set) needs an operator.
 REACTIVATABLE_CAUSES = {StatusCause.RECONFIRMATION, StatusCause.INACTIVITY}
 STATUS_FIELDS = ["status", "status_cause", "status_reason", "status_changed_at"]
 RECONFIRM_PATH = "/accounts/reconfirm/{token}/"
+# Operator log lines (README, Logging): ids and organisation codes, never addresses or secrets.
+logger = logging.getLogger("kyoso.accounts")
 REACTIVATE_PATH = "/accounts/reactivate/"
 
 
@@ -88,6 +92,15 @@ def expire_ambassador_terms(*, now: datetime | None = None, dry_run: bool = Fals
                     after=snapshot(member, ["role", "ambassador_region", "role_until"]),
                     reason="アンバサダーの任期満了",
                 )
+                log_event(
+                    logger,
+                    "member.role_changed",
+                    member=member.pk,
+                    actor="system",
+                    before=Role.AMBASSADOR,
+                    after=Role.MEMBER,
+                    cause="term_ended",
+                )
         outcomes.append(Outcome("ambassador_term_ended", member.pk, member.email))
     return outcomes
 
@@ -103,7 +116,7 @@ def reconfirmation_due(now: datetime) -> bool:
 
 def _send_reconfirm_link(member: Member, *, template: str, now: datetime, max_age: timedelta | None) -> None:
     token = issue_link(purpose=LinkPurpose.RECONFIRM, email=member.email, member=member, max_age=max_age)
-    send_email(
+    queue_mail(
         to=member.email,
         template=template,
         context={
@@ -183,7 +196,16 @@ def _stop_membership(
             after=snapshot(member, STATUS_FIELDS),
             reason=reason,
         )
-        send_email(
+        log_event(
+            logger,
+            "member.status_changed",
+            member=member.pk,
+            actor="system",
+            before=before["status"],
+            after=status,
+            cause=cause,
+        )
+        queue_mail(
             to=member.email, template=template, context={"member": member, "url": site_url(REACTIVATE_PATH)}
         )
         # Their open sockets close at once (kyoso.realtime.hub), in whichever process holds them.
@@ -230,6 +252,8 @@ def reconfirm_membership(*, token: str, now: datetime | None = None) -> Member:
     now = now or timezone.now()
     with transaction.atomic():
         link = consume_link(token, LinkPurpose.RECONFIRM)
+        if link.member_id is None:
+            raise LinkInvalid()
         member = Member.objects.select_for_update().filter(pk=link.member_id).first()
         # A link mailed to an address the member no longer has proves nothing.
         if member is None or member.email != link.email or member.status == MemberStatus.PENDING:
@@ -257,6 +281,15 @@ def reconfirm_membership(*, token: str, now: datetime | None = None) -> Member:
                 target=member,
                 before=before,
                 after=snapshot(member, [*STATUS_FIELDS, "reconfirmation_requested_at", "email_verified_at"]),
+            )
+            log_event(
+                logger,
+                "member.status_changed",
+                member=member.pk,
+                actor=member.pk,
+                before=before["status"],
+                after=member.status,
+                cause="reconfirmed",
             )
     return member
 
@@ -301,7 +334,7 @@ def warn_inactive_members(*, now: datetime | None = None, dry_run: bool = False)
     threshold = months_before(now, settings.KYOSO_INACTIVE_MONTHS)
     idle = _with_last_sign_of_life(
         Member.objects.filter(status=MemberStatus.ACTIVE, inactivity_warned_at__isnull=True)
-    ).filter(last_seen__lte=threshold)
+    ).filter(last_seen__lte=threshold)  # type: ignore[misc]  # annotated by _with_last_sign_of_life
     outcomes = []
     for member in idle.iterator():
         if not dry_run:
@@ -311,7 +344,7 @@ def warn_inactive_members(*, now: datetime | None = None, dry_run: bool = False)
                 ).update(inactivity_warned_at=now)
                 if not claimed:
                     continue
-                send_email(
+                queue_mail(
                     to=member.email,
                     template="lifecycle_inactive_warning",
                     context={
@@ -336,7 +369,7 @@ def deactivate_inactive_members(*, now: datetime | None = None, dry_run: bool = 
         Member.objects.filter(status=MemberStatus.ACTIVE, inactivity_warned_at__isnull=False)
     )
     # Signed in since the warning (when the sign-in hook was not called): the warning no longer holds.
-    returned = warned.filter(last_seen__gt=F("inactivity_warned_at"))
+    returned = warned.filter(last_seen__gt=F("inactivity_warned_at"))  # type: ignore[misc]  # annotated
     for member in returned.iterator():
         if not dry_run:
             Member.objects.filter(pk=member.pk).update(inactivity_warned_at=None)
@@ -347,7 +380,7 @@ def deactivate_inactive_members(*, now: datetime | None = None, dry_run: bool = 
         f"{settings.KYOSO_INACTIVE_MONTHS}か月サインインがなく、"
         f"警告から{days}日たってもサインインがなかったため"
     )
-    due = warned.filter(
+    due = warned.filter(  # type: ignore[misc]  # last_seen is annotated by _with_last_sign_of_life
         last_seen__lte=F("inactivity_warned_at"), inactivity_warned_at__lte=now - timedelta(days=days)
     )
     for member in due.iterator():

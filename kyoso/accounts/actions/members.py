@@ -133,7 +133,7 @@ def purge_members(members: QuerySet[Member]) -> int:
     """Hard-delete members and their stamps and memberships (demo reset).
 
     Real members are deactivated, never deleted: their messages stay. Here the messages must already
-    be gone (``kyoso.chat.bulk.purge_messages``); a member who still has one is protected, and the
+    be gone (``kyoso.chat.actions.purge_messages``); a member who still has one is protected, and the
     whole purge is refused.
     """
     with transaction.atomic():

@@ -20,10 +20,10 @@ from kyoso.accounts.actions.members import normalize_email
 from kyoso.accounts.errors import EmailAlreadyUsed, EmailUnchanged, LinkInvalid, OrganizationEmailMismatch
 from kyoso.accounts.links import consume_link, issue_link
 from kyoso.accounts.models import EmailLink, LinkPurpose, Member
+from kyoso.core.audit import record_audit, snapshot
+from kyoso.core.mail import queue_mail, site_url
 from kyoso.directory.models import Organization
 from kyoso.directory.queries import email_matches_organization
-from kyoso.moderation.actions import record_audit, snapshot
-from kyoso.notify.email import send_email, site_url
 
 PROFILE_FIELDS = ["display_name", "full_name", "full_name_kana", "department", "title", "bio", "interests"]
 AFFILIATION_FIELDS = ["email", "organization", "email_verified_at"]
@@ -73,7 +73,7 @@ def request_organization_change(*, member: Member, organization: Organization, e
             member=member,
             payload={"organization_id": organization.pk},
         )
-        send_email(
+        queue_mail(
             to=email,
             template="lifecycle_change_email",
             context={
@@ -99,6 +99,8 @@ def confirm_organization_change(*, token: str, now: datetime | None = None) -> M
     with transaction.atomic():
         link = consume_link(token, LinkPurpose.CHANGE_EMAIL)
         organization = change_link_organization(link)
+        if link.member_id is None:
+            raise LinkInvalid()
         member = Member.objects.select_for_update().get(pk=link.member_id)
         # The directory may have changed since the link was sent.
         _check_organization_change(member, organization, link.email)
@@ -124,7 +126,7 @@ def confirm_organization_change(*, token: str, now: datetime | None = None) -> M
             after=snapshot(member, AFFILIATION_FIELDS),
         )
         if old_email != member.email:
-            send_email(
+            queue_mail(
                 to=old_email,
                 template="lifecycle_email_changed",
                 context={"member": member, "organization": organization},

@@ -6,9 +6,11 @@ An application never reveals whether an address already has an account: the appl
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -17,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kyoso.accounts import ratelimit
 from kyoso.accounts.actions.members import create_member, normalize_email
 from kyoso.accounts.errors import (
     AlreadyMember,
@@ -38,18 +39,21 @@ from kyoso.accounts.models import (
     MemberStatus,
     Role,
 )
-from kyoso.accounts.queries import can_review_applications, registration_channels
-from kyoso.chat.actions import join_channel
-from kyoso.chat.models import Channel
+from kyoso.accounts.queries import can_review_applications
+from kyoso.accounts.signals import member_admitted, registration_channels
+from kyoso.core import ratelimit
+from kyoso.core.audit import record_audit, snapshot
+from kyoso.core.domains import is_government_domain
+from kyoso.core.logs import log_event
+from kyoso.core.mail import queue_mail, site_url
 from kyoso.directory.errors import DirectoryError
 from kyoso.directory.models import Organization
 from kyoso.directory.queries import email_matches_organization, organization_for_email_domain
-from kyoso.moderation.actions import record_audit, snapshot
-from kyoso.notify.email import send_email, site_url
 
 HOUR = 3600
+# Operator log lines (README, Logging): ids and organisation codes, never addresses or secrets.
+logger = logging.getLogger("kyoso.accounts")
 # Domains under which every address belongs to a Japanese public body.
-GOVERNMENT_SUFFIXES = ("lg.jp", "go.jp")
 # An invitation is read by a busy outside expert; a day is too short for them.
 INVITATION_MAX_AGE = timedelta(days=7)
 
@@ -76,7 +80,7 @@ def apply_for_membership(
     title: str = "",
     other_body_name: str = "",
     other_body_prefecture: Organization | None = None,
-    channels: Iterable[Channel] = (),
+    channels: Iterable[Any] = (),
     client_ip: str = "",
     language: str | None = None,
 ) -> Application | None:
@@ -96,7 +100,7 @@ def apply_for_membership(
 
     with transaction.atomic():
         if Member.objects.filter(email=email).exists():
-            send_email(
+            queue_mail(
                 to=email,
                 template="already_registered",
                 context={"sign_in_url": site_url(reverse("accounts:sign_in"))},
@@ -121,7 +125,7 @@ def apply_for_membership(
         application.full_clean()
         application.save()
         token = issue_link(purpose=LinkPurpose.VERIFY_APPLICATION, email=email, application=application)
-        send_email(
+        queue_mail(
             to=email,
             template="verify_application",
             context={
@@ -141,10 +145,6 @@ def apply_for_membership(
 class Assessment:
     eligibility: str
     detail: str
-
-
-def _is_government_domain(domain: str) -> bool:
-    return any(domain == suffix or domain.endswith("." + suffix) for suffix in GOVERNMENT_SUFFIXES)
 
 
 def assess_eligibility(
@@ -170,7 +170,7 @@ def assess_eligibility(
             owner = organization_for_email_domain(domain)
         except DirectoryError:
             owner = None
-        if owner is not None or _is_government_domain(domain):
+        if owner is not None or is_government_domain(domain):
             if owner is not None:
                 detail = _("%(domain)s は%(owner)sのドメインです（申請先: %(org)s）") % {
                     "domain": domain,
@@ -211,9 +211,8 @@ def _admit(application: Application, *, role: str | None = None) -> Member:
     member.email_verified_at = application.email_verified_at or timezone.now()
     member.status_changed_at = timezone.now()
     member.save(update_fields=["email_verified_at", "status_changed_at"])
-    chosen = registration_channels().filter(pk__in=application.channel_ids)
-    for channel in [*Channel.objects.filter(is_default=True, archived_at__isnull=True), *chosen]:
-        join_channel(member=member, channel=channel)
+    # chat joins the default channels and the ones chosen on the form.
+    member_admitted.send(sender=Member, member=member, channel_ids=list(application.channel_ids))
     return member
 
 
@@ -224,6 +223,8 @@ def verify_application(*, token: str) -> Application:
     """
     with transaction.atomic():
         link = consume_link(token, LinkPurpose.VERIFY_APPLICATION)
+        if link.application_id is None:
+            raise LinkUsed()
         application = Application.objects.select_for_update().get(pk=link.application_id)
         if application.status != ApplicationStatus.EMAIL_PENDING:
             raise LinkUsed()
@@ -240,9 +241,17 @@ def verify_application(*, token: str) -> Application:
             application.member = _admit(application)
             application.status = ApplicationStatus.APPROVED
             application.decided_at = now
+            log_event(
+                logger,
+                "member.admitted",
+                member=application.member.pk,
+                application=application.pk,
+                organization=_organization_code(application),
+                eligibility=assessment.eligibility,
+            )
         else:
             application.status = ApplicationStatus.IN_REVIEW
-            send_email(
+            queue_mail(
                 to=application.email,
                 template="application_received",
                 context={"application": application},
@@ -253,6 +262,11 @@ def verify_application(*, token: str) -> Application:
 
 
 # ---- Review ----------------------------------------------------------------------------------
+
+
+def _organization_code(application: Application) -> str:
+    """The organisation's code for a log line ("-" when the applicant named another public body)."""
+    return application.organization.code if application.organization is not None else "-"
 
 
 def _claim(application: Application, *, operator: Member, status: str, reason: str) -> Application:
@@ -284,12 +298,20 @@ def approve_application(
             after=snapshot(decided),
             ip_address=ip_address,
         )
-        send_email(
+        queue_mail(
             to=decided.email,
             template="application_approved",
             context={"application": decided, "sign_in_url": site_url(reverse("accounts:sign_in"))},
             language=decided.language,
         )
+    log_event(
+        logger,
+        "member.approved",
+        member=decided.member.pk,
+        application=decided.pk,
+        organization=_organization_code(decided),
+        actor=operator.pk,
+    )
     return decided.member
 
 
@@ -312,12 +334,20 @@ def reject_application(
             reason=reason,
             ip_address=ip_address,
         )
-        send_email(
+        queue_mail(
             to=decided.email,
             template="application_rejected",
             context={"application": decided, "reason": reason},
             language=decided.language,
         )
+    # The reason is in the audit log; it is free text and may name the applicant, so not here.
+    log_event(
+        logger,
+        "application.rejected",
+        application=decided.pk,
+        organization=_organization_code(decided),
+        actor=operator.pk,
+    )
     return decided
 
 
@@ -367,7 +397,7 @@ def invite_advisor(
             after=snapshot(application),
             ip_address=ip_address,
         )
-        send_email(
+        queue_mail(
             to=email,
             template="invitation",
             context={
@@ -387,6 +417,8 @@ def accept_invitation(
     """The invitee agrees to the terms and becomes an active advisor."""
     with transaction.atomic():
         link = consume_link(token, LinkPurpose.INVITATION)
+        if link.application_id is None:
+            raise LinkUsed()
         application = Application.objects.select_for_update().get(pk=link.application_id)
         if application.status != ApplicationStatus.EMAIL_PENDING:
             raise LinkUsed()
@@ -410,6 +442,14 @@ def accept_invitation(
             before=before,
             after=snapshot(application),
         )
+    log_event(
+        logger,
+        "member.admitted",
+        member=application.member.pk,
+        application=application.pk,
+        organization=_organization_code(application),
+        role=Role.ADVISOR,
+    )
     return application.member
 
 

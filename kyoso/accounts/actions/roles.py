@@ -5,6 +5,7 @@ Only operators change roles, and every change is in the audit log with its befor
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from django.db import transaction
@@ -12,11 +13,14 @@ from django.utils import timezone
 
 from kyoso.accounts.errors import AmbassadorTermInvalid, InvalidRole, LastOperator, NotAllowed
 from kyoso.accounts.models import Member, MemberStatus, Role, StatusCause
+from kyoso.core.audit import record_audit, snapshot
+from kyoso.core.events import member_audience, publish
+from kyoso.core.logs import log_event
 from kyoso.directory.models import Region
-from kyoso.moderation.actions import record_audit, snapshot
-from kyoso.realtime.events import member_audience, publish
 
 ROLE_FIELDS = ["role", "ambassador_region", "role_until", "is_staff"]
+# Operator log lines (README, Logging): ids and organisation codes, never addresses or secrets.
+logger = logging.getLogger("kyoso.accounts")
 
 
 def _require_operator(operator: Member) -> None:
@@ -59,6 +63,16 @@ def _apply_role(
             after=snapshot(member, ROLE_FIELDS),
             reason=reason,
         )
+    log_event(
+        logger,
+        "member.role_changed",
+        member=member.pk,
+        actor=actor.pk if actor is not None else "system",
+        before=before["role"],
+        after=role,
+        region=region or "-",
+        until=until or "-",
+    )
     return member
 
 
@@ -116,6 +130,15 @@ def change_status(operator: Member, member: Member, status: str, *, reason: str 
             before=before,
             after=snapshot(member, STATUS_FIELDS),
             reason=reason,
+        )
+        log_event(
+            logger,
+            "member.status_changed",
+            member=member.pk,
+            actor=operator.pk,
+            before=before["status"],
+            after=status,
+            cause=member.status_cause or "-",
         )
         # A member who is no longer active loses their open sockets at once (kyoso.realtime.hub).
         publish(member_audience(member.pk), "member.status_changed", {"id": member.pk, "status": status})

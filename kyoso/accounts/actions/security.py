@@ -7,6 +7,7 @@ a lockout locks unknown addresses the same way, and a wrong password reads like 
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from datetime import timedelta
 from importlib import import_module
@@ -32,8 +33,9 @@ from kyoso.accounts.errors import (
 )
 from kyoso.accounts.links import _digest, consume_link, issue_link
 from kyoso.accounts.models import LinkPurpose, Member, MemberSession, RecoveryCode, Role, TOTPDevice
-from kyoso.accounts.ratelimit import client_ip, spend, spent
-from kyoso.notify.email import render_email, send_email, site_url
+from kyoso.core.logs import log_event
+from kyoso.core.mail import queue_mail, render_email, site_url
+from kyoso.core.ratelimit import client_ip, spend, spent
 
 # Keys in the Django session.
 SECOND_FACTOR_VERIFIED = "kyoso_2fa_verified"
@@ -47,6 +49,8 @@ HOUR = 3600
 SEEN_INTERVAL_SECONDS = 60
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 ROLES_REQUIRING_TWO_FACTOR = frozenset({Role.OPERATOR, Role.MODERATOR})
+# Operator log lines (README, Logging): ids and organisation codes, never addresses or secrets.
+logger = logging.getLogger("kyoso.accounts")
 
 
 def _lockout_seconds() -> int:
@@ -88,7 +92,7 @@ def request_sign_in_link(*, email: str, ip: str) -> None:
             purpose=LinkPurpose.SIGN_IN, email=member.email, member=member, max_age=SIGN_IN_LINK_MAX_AGE
         )
         url = site_url(reverse("accounts:sign_in_link", args=[token]))
-        send_email(
+        queue_mail(
             to=member.email,
             template="sign_in_link",
             context={
@@ -130,6 +134,28 @@ def record_sign_in_failure(*, email: str, ip: str) -> None:
         # Over the budget: the next attempt is refused by check_sign_in_allowed.
         with contextlib.suppress(RateLimited):
             spend(scope, subject, limit=limit, window=window)
+            if spent(scope, subject, window=window) == limit:  # this failure started a lock-out
+                _log_lock_out(scope, email=email, ip=ip, failures=limit)
+
+
+def _log_lock_out(scope: str, *, email: str, ip: str, failures: int) -> None:
+    """One line when a lock-out starts: the member's id (never the address), or ``unknown``."""
+    minutes = settings.KYOSO_SIGN_IN_LOCKOUT_MINUTES
+    if scope == "sign_in_failure_ip":
+        log_event(
+            logger, "sign_in.ip_locked", level=logging.WARNING, ip=ip, failures=failures, minutes=minutes
+        )
+        return
+    member = Member.objects.filter(email=normalize_email(email)).values_list("pk", flat=True).first()
+    log_event(
+        logger,
+        "sign_in.locked",
+        level=logging.WARNING,
+        member=member or "unknown",
+        ip=ip,
+        failures=failures,
+        minutes=minutes,
+    )
 
 
 def set_password(*, member: Member, password: str, request: HttpRequest | None = None) -> Member:
@@ -143,7 +169,8 @@ def set_password(*, member: Member, password: str, request: HttpRequest | None =
         update_session_auth_hash(request, member)
         MemberSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key)
         MemberSession.objects.filter(member=member).exclude(session_key=request.session.session_key).delete()
-    send_email(to=member.email, template="security_password_changed", context={"member": member})
+    queue_mail(to=member.email, template="security_password_changed", context={"member": member})
+    log_event(logger, "password.changed", member=member.pk)
     return member
 
 
@@ -158,7 +185,7 @@ def start_session(request: HttpRequest, member: Member) -> MemberSession:
     request.session[SEEN_AT] = int(time.time())
     return MemberSession.objects.create(
         member=member,
-        session_key=request.session.session_key,
+        session_key=request.session.session_key or "",
         ip_address=client_ip(request) if client_ip(request) != "unknown" else None,
         user_agent=_user_agent(request),
     )
@@ -208,6 +235,8 @@ def end_member_session(*, member: Member, session_id: int) -> None:
         sessions = list(MemberSession.objects.filter(member=member, pk=session_id))
         _delete_stored_sessions([s.session_key for s in sessions])
         MemberSession.objects.filter(pk__in=[s.pk for s in sessions]).delete()
+    if sessions:
+        log_event(logger, "sessions.revoked", member=member.pk, scope="one", count=len(sessions))
 
 
 def end_other_sessions(*, member: Member, keep_session_key: str | None) -> int:
@@ -215,6 +244,9 @@ def end_other_sessions(*, member: Member, keep_session_key: str | None) -> int:
         others = list(MemberSession.objects.filter(member=member).exclude(session_key=keep_session_key))
         _delete_stored_sessions([s.session_key for s in others])
         MemberSession.objects.filter(pk__in=[s.pk for s in others]).delete()
+    if others:
+        scope = "others" if keep_session_key else "all"
+        log_event(logger, "sessions.revoked", member=member.pk, scope=scope, count=len(others))
     return len(others)
 
 
@@ -266,7 +298,8 @@ def confirm_two_factor(*, request: HttpRequest, member: Member, code: str) -> li
             defaults={"secret": secret, "confirmed_at": timezone.now(), "last_used_step": step},
         )
         codes = _replace_recovery_codes(member)
-        send_email(to=member.email, template="security_two_factor_enabled", context={"member": member})
+        queue_mail(to=member.email, template="security_two_factor_enabled", context={"member": member})
+    log_event(logger, "two_factor.enabled", member=member.pk)
     del request.session[PENDING_TOTP_SECRET]
     request.session[SECOND_FACTOR_VERIFIED] = True
     return codes
@@ -278,13 +311,19 @@ def verify_second_factor(*, request: HttpRequest, member: Member, code: str) -> 
     if spent("second_factor_failure", str(member.pk), window=window) >= settings.KYOSO_SIGN_IN_MAX_FAILURES:
         raise SignInLocked()
     if not _accept_code(member, code):
+        limit = settings.KYOSO_SIGN_IN_MAX_FAILURES
         with contextlib.suppress(RateLimited):
-            spend(
-                "second_factor_failure",
-                str(member.pk),
-                limit=settings.KYOSO_SIGN_IN_MAX_FAILURES,
-                window=window,
-            )
+            spend("second_factor_failure", str(member.pk), limit=limit, window=window)
+            if spent("second_factor_failure", str(member.pk), window=window) == limit:
+                log_event(
+                    logger,
+                    "two_factor.locked",
+                    level=logging.WARNING,
+                    member=member.pk,
+                    ip=client_ip(request),
+                    failures=limit,
+                    minutes=settings.KYOSO_SIGN_IN_LOCKOUT_MINUTES,
+                )
         raise CodeInvalid()
     request.session[SECOND_FACTOR_VERIFIED] = True
 
@@ -320,8 +359,19 @@ def disable_two_factor(*, request: HttpRequest, member: Member) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(member=member).delete()
         RecoveryCode.objects.filter(member=member).delete()
-        send_email(to=member.email, template="security_two_factor_disabled", context={"member": member})
+        queue_mail(to=member.email, template="security_two_factor_disabled", context={"member": member})
+    log_event(logger, "two_factor.reset", member=member.pk, actor=member.pk, by="self")
     request.session[SECOND_FACTOR_VERIFIED] = False
+
+
+def reset_two_factor(*, operator: Member, member: Member) -> None:
+    """An operator resets a member's two-factor (a lost phone): device and recovery codes go, the member
+    is told by e-mail, and sets it up again at the next sign-in (operators and moderators must)."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(member=member).delete()
+        RecoveryCode.objects.filter(member=member).delete()
+        queue_mail(to=member.email, template="security_two_factor_disabled", context={"member": member})
+    log_event(logger, "two_factor.reset", member=member.pk, actor=operator.pk, by="operator")
 
 
 def recovery_codes_left(member: Member) -> int:

@@ -41,7 +41,7 @@ def mails_to(address: str) -> list[mail.EmailMessage]:
 
 def link_path(message: mail.EmailMessage) -> str:
     """The path of the first link in a mail (the test client speaks paths)."""
-    found = LINK_PATH.search(message.body)
+    found = LINK_PATH.search(str(message.body))
     assert found, message.body
     return found.group(1)
 

@@ -79,6 +79,6 @@ def last_mail_to(address: str) -> mail.EmailMessage:
 
 def link_in(message: mail.EmailMessage) -> str:
     """The path of the first link in a mail (the test client speaks paths, not URLs)."""
-    found = LINK.search(message.body)
+    found = LINK.search(str(message.body))
     assert found, message.body
     return re.sub(r"^https?://[^/]+", "", found.group(0))

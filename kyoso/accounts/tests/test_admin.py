@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.core.cache import cache
+from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 
@@ -37,7 +38,7 @@ def operator_client(client: Client) -> Client:
     return client
 
 
-def kyoso_models() -> list[type]:
+def kyoso_models() -> list[type[Model]]:
     return [m for m in apps.get_models() if m._meta.app_label in KYOSO_APPS]
 
 
@@ -101,8 +102,10 @@ def test_admin_change_is_in_the_audit_log_with_before_and_after(operator_client:
     assert response.status_code == 302
 
     entry = AuditEntry.objects.get(action="admin.stamp.change")
+    assert entry.actor is not None
     assert entry.actor.email == "ops@digital.go.jp"
     assert entry.target_type == "chat.stamp" and entry.target_id == str(stamp.pk)
+    assert entry.before is not None and entry.after is not None
     assert entry.before["name"] == "ひらめき" and entry.before["sort_order"] == 5
     assert entry.after["name"] == "ひらめき！" and entry.after["sort_order"] == 7
 
@@ -115,7 +118,7 @@ def test_admin_member_change_and_bulk_delete_are_audited(operator_client: Client
         {"action": "delete_selected", "_selected_action": [first.pk, second.pk], "post": "yes"},
     )
     deleted = AuditEntry.objects.filter(action="admin.stamp.delete")
-    assert sorted(e.before["name"] for e in deleted) == ["いいね", "感謝"]
+    assert sorted((e.before or {})["name"] for e in deleted) == ["いいね", "感謝"]
     assert all(e.after is None for e in deleted)
 
 
@@ -155,6 +158,7 @@ def test_audit_snapshots_leave_secrets_out(operator_client: Client) -> None:
     assert response.status_code == 302, response.context["adminform"].form.errors
     # The status goes through its action, which writes its own entry beside the admin's.
     entry = AuditEntry.objects.get(action="member.status_changed")
+    assert entry.before is not None and entry.after is not None
     assert entry.before["status"] == "active" and entry.after["status"] == "suspended"
     for entry in AuditEntry.objects.filter(target_id=str(member.pk)):
         assert "password" not in (entry.before or {}) and "password" not in (entry.after or {})
@@ -199,6 +203,7 @@ def test_a_role_set_in_the_admin_goes_through_the_role_action(operator_client: C
     member.refresh_from_db()
     assert member.role == Role.MODERATOR
     entry = AuditEntry.objects.get(action="member.role_changed", target_id=str(member.pk))
+    assert entry.before is not None and entry.after is not None
     assert entry.before["role"] == Role.MEMBER and entry.after["role"] == Role.MODERATOR
 
 
@@ -235,6 +240,7 @@ def test_a_suspension_in_the_admin_is_an_operators_decision_with_a_cause(operato
     assert member.status_cause == "moderation"
     assert member.status_changed_at is not None
     entry = AuditEntry.objects.get(action="member.status_changed", target_id=str(member.pk))
+    assert entry.after is not None
     assert entry.after["status"] == MemberStatus.SUSPENDED and entry.reason == "行動規範違反"
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from kyoso.accounts.actions import note_sign_in, reconfirm_membership, request_reactivation_link
 from kyoso.accounts.actions.lifecycle import (
+    Outcome,
     deactivate_inactive_members,
     months_before,
     start_reconfirmation_round,
@@ -45,9 +46,9 @@ def without_csrf(page: str) -> str:
     return re.sub(r'value="[A-Za-z0-9]{64}"', "", page)
 
 
-def run_round(on_commit: Callable, now: datetime = APRIL_FIRST, **options: object) -> list[object]:
+def run_round(on_commit: Callable, now: datetime = APRIL_FIRST, **options: bool) -> list[Outcome]:
     with on_commit():
-        return start_reconfirmation_round(now=now, **options)  # type: ignore[arg-type]
+        return start_reconfirmation_round(now=now, **options)
 
 
 # ---- The yearly round ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from kyoso.accounts.errors import SignInLocked
+from kyoso.testing.client import ClientResponse
 from kyoso.testing.factories import DEFAULT_PASSWORD, make_member
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def fresh_rate_limits(settings: object) -> Iterator[None]:
     cache.clear()
 
 
-def attempt(client: Client, email: str, password: str, ip: str = "192.0.2.10") -> object:
+def attempt(client: Client, email: str, password: str, ip: str = "192.0.2.10") -> ClientResponse:
     return client.post(SIGN_IN, {"username": email, "password": password}, REMOTE_ADDR=ip)
 
 
@@ -75,7 +76,7 @@ def test_lockout_is_released_after_the_window(client: Client) -> None:
     assert errors(attempt(client, "hanako@city.kurume.lg.jp", DEFAULT_PASSWORD)) == [LOCKED]
 
     later = time.time() + 15 * 60 + 1
-    with mock.patch("kyoso.accounts.ratelimit.time.time", return_value=later):
+    with mock.patch("kyoso.core.ratelimit.time.time", return_value=later):
         response = attempt(client, "hanako@city.kurume.lg.jp", DEFAULT_PASSWORD)
     assert response.status_code == 302
     assert "_auth_user_id" in client.session

@@ -219,6 +219,7 @@ def test_change_is_audited_with_before_and_after(hanako: Member, cities: Cities)
     confirm_organization_change(token=token)
 
     entry = AuditEntry.objects.get(action="member.organization_changed")
+    assert entry.before is not None and entry.after is not None
     assert entry.before["email"] == OLD
     assert entry.after["email"] == NEW
     assert entry.before["organization"] == cities.kurume.pk

@@ -8,8 +8,8 @@ import pytest
 from django.core.cache import caches
 from django.test import override_settings
 
-from kyoso.accounts import ratelimit
-from kyoso.accounts.errors import RateLimited
+from kyoso.core import ratelimit
+from kyoso.core.errors import RateLimited
 
 
 def spend_until_refused(scope: str, subject: str, limit: int) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import pytest
@@ -16,6 +17,9 @@ from kyoso.accounts.models import Application, ApplicationStatus, Member, Member
 from kyoso.accounts.tests.registration_support import Directory, make_directory
 from kyoso.testing.factories import make_member
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -28,7 +32,7 @@ def site(live_server: object, settings: object) -> Iterator[Directory]:
     cache.clear()
 
 
-def fill_in_the_form(page: object, email: str) -> None:
+def fill_in_the_form(page: Page, email: str) -> None:
     page.locator("#id_email").fill(email)
     page.locator("#id_full_name").fill("久留米 花子")
     page.locator("#id_display_name").fill("はなこ")
@@ -49,14 +53,14 @@ def fill_in_the_form(page: object, email: str) -> None:
     page.get_by_role("heading", name="確認メールを送りました").wait_for()
 
 
-def open_the_link_from_the_outbox(page: object) -> None:
+def open_the_link_from_the_outbox(page: Page) -> None:
     page.goto("/outbox/")
     page.get_by_role("link", name="/accounts/register/verify/").first.click()
     page.get_by_role("button", name="メールアドレスを確認して登録する").click()
 
 
 def test_a_newcomer_registers_with_a_city_address_and_lands_in_the_community(
-    page: object, site: Directory
+    page: Page, site: Directory
 ) -> None:
     page.set_default_timeout(5000)
     page.goto("/")
@@ -70,10 +74,10 @@ def test_a_newcomer_registers_with_a_city_address_and_lands_in_the_community(
     assert "参加登録が完了しました" in page.get_by_role("status").inner_text()
     assert page.get_by_role("link", name="窓口DX").count() >= 1
     assert Member.objects.get(email="hanako@city.kurume.fukuoka.jp").status == MemberStatus.ACTIVE
-    assert page.watch.console_errors == []
+    assert page.watch.console_errors == []  # type: ignore[attr-defined]
 
 
-def sign_in_as(page: object, member: Member, base_url: str) -> None:
+def sign_in_as(page: Page, member: Member, base_url: str) -> None:
     """A signed-in session with the second factor done, set in the browser as a cookie."""
     session = SessionStore()
     session[SESSION_KEY] = str(member.pk)
@@ -81,6 +85,7 @@ def sign_in_as(page: object, member: Member, base_url: str) -> None:
     session[HASH_SESSION_KEY] = member.get_session_auth_hash()
     session[SECOND_FACTOR_VERIFIED] = True
     session.create()
+    assert session.session_key is not None
     page.context.clear_cookies()
     page.context.add_cookies(
         [{"name": django_settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": base_url}]
@@ -88,7 +93,7 @@ def sign_in_as(page: object, member: Member, base_url: str) -> None:
 
 
 def test_a_mismatched_address_waits_and_an_operator_approves_it_from_the_queue(
-    page: object, site: Directory, live_server: object
+    page: Page, site: Directory, live_server: object
 ) -> None:
     page.set_default_timeout(5000)
     page.goto("/accounts/register/")

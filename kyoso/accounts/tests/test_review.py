@@ -162,6 +162,7 @@ def test_an_operator_approves_an_application(
     entry = AuditEntry.objects.get(action="application.approve")
     assert entry.actor == operator
     assert entry.target_id == str(application.pk)
+    assert entry.before is not None and entry.after is not None
     assert entry.before["status"] == ApplicationStatus.IN_REVIEW
     assert entry.after["status"] == ApplicationStatus.APPROVED
     message = last_mail_to("jiro@pref.fukuoka.lg.jp")

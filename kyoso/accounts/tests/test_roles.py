@@ -37,6 +37,7 @@ def test_operator_makes_a_member_an_advisor_and_it_is_audited(operator: Member, 
     entry = AuditEntry.objects.get(action="member.role_changed")
     assert entry.actor == operator
     assert entry.target_id == str(member.pk)
+    assert entry.before is not None and entry.after is not None
     assert entry.before["role"] == Role.MEMBER
     assert entry.after["role"] == Role.ADVISOR
 
@@ -81,10 +82,9 @@ def test_operator_appoints_an_ambassador_for_a_region_and_term(operator: Member,
         Region.KYUSHU_OKINAWA,
         date(2028, 3, 31),
     )
-    assert (
-        AuditEntry.objects.get(action="member.role_changed").after["ambassador_region"]
-        == Region.KYUSHU_OKINAWA
-    )
+    after = AuditEntry.objects.get(action="member.role_changed").after
+    assert after is not None
+    assert after["ambassador_region"] == Region.KYUSHU_OKINAWA
 
 
 def test_ambassador_stays_through_the_last_day_of_the_term_and_then_is_a_member(
@@ -100,6 +100,7 @@ def test_ambassador_stays_through_the_last_day_of_the_term_and_then_is_a_member(
     assert (member.role, member.ambassador_region, member.role_until) == (Role.MEMBER, "", None)
     entry = AuditEntry.objects.filter(action="member.role_changed").latest("pk")
     assert entry.actor is None
+    assert entry.before is not None
     assert entry.before["role"] == Role.AMBASSADOR
     # A second run the same day finds nothing to do.
     assert expire_ambassador_terms(now=tokyo(2028, 4, 1, 12)) == []

@@ -15,6 +15,7 @@ from kyoso.accounts.forms import INVALID_SIGN_IN
 from kyoso.accounts.models import EmailLink, LinkPurpose, MemberSession
 from kyoso.accounts.views.sign_in import LINK_SENT
 from kyoso.testing.auth import link_path_from_mail
+from kyoso.testing.client import ClientResponse
 from kyoso.testing.factories import DEFAULT_PASSWORD, make_member
 
 pytestmark = pytest.mark.django_db
@@ -31,15 +32,17 @@ def fresh_rate_limits() -> Iterator[None]:
 
 
 @pytest.fixture
-def request_link(client: Client, django_capture_on_commit_callbacks: Callable) -> Callable[[str], object]:
-    def request(email: str) -> object:
+def request_link(
+    client: Client, django_capture_on_commit_callbacks: Callable
+) -> Callable[[str], ClientResponse]:
+    def request(email: str) -> ClientResponse:
         with django_capture_on_commit_callbacks(execute=True):
             return client.post(REQUEST_LINK, {"email": email}, follow=True)
 
     return request
 
 
-def sign_in(client: Client, email: str, password: str) -> object:
+def sign_in(client: Client, email: str, password: str) -> ClientResponse:
     return client.post(SIGN_IN, {"username": email, "password": password})
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 
 from kyoso.accounts.models import Role
-from kyoso.notify.models import OutboxEmail
+from kyoso.core.models import Mail
 from kyoso.testing.auth import link_path_from_mail
 from kyoso.testing.factories import DEFAULT_PASSWORD, make_member
 
@@ -30,7 +30,7 @@ def test_member_signs_in_with_the_link_from_the_email(page: object) -> None:
     page.get_by_role("button", name="サインインリンクを送る").click()  # type: ignore[attr-defined]
     page.get_by_text("登録済みのアドレスであれば、サインイン用のリンクを送りました").wait_for()  # type: ignore[attr-defined]
 
-    mail = OutboxEmail.objects.get(to="hanako@city.kurume.lg.jp")
+    mail = Mail.objects.get(to="hanako@city.kurume.lg.jp")
     page.goto(link_path_from_mail(mail.body))  # type: ignore[attr-defined]
     page.get_by_role("button", name="サインインする").click()  # type: ignore[attr-defined]
     page.wait_for_url("**/")  # type: ignore[attr-defined]

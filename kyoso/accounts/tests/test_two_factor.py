@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -14,6 +15,7 @@ from kyoso.accounts import totp
 from kyoso.accounts.actions.security import PENDING_TOTP_SECRET, SECOND_FACTOR_VERIFIED
 from kyoso.accounts.models import Member, RecoveryCode, Role, TOTPDevice
 from kyoso.testing.auth import totp_code
+from kyoso.testing.client import ClientResponse
 from kyoso.testing.factories import DEFAULT_PASSWORD, make_member
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +32,7 @@ def fresh_rate_limits() -> Iterator[None]:
     cache.clear()
 
 
-def password_sign_in(client: Client, member: Member) -> object:
+def password_sign_in(client: Client, member: Member) -> ClientResponse:
     return client.post(SIGN_IN, {"username": member.email, "password": DEFAULT_PASSWORD})
 
 
@@ -46,7 +48,7 @@ def enrol(client: Client) -> tuple[str, list[str]]:
     return secret, codes
 
 
-def enrolled_member(client: Client, **fields: object) -> tuple[Member, str, list[str]]:
+def enrolled_member(client: Client, **fields: Any) -> tuple[Member, str, list[str]]:
     member = make_member(password=DEFAULT_PASSWORD, **fields)
     client.force_login(member)
     secret, codes = enrol(client)
@@ -169,6 +171,7 @@ def test_codes_from_another_time_step_window_are_refused() -> None:
     assert totp.matching_step(secret, totp_code(secret, at=now), after_step=0, at=now) is not None
     assert totp.matching_step(secret, totp_code(secret, at=now - 120), after_step=0, at=now) is None
     step = totp.matching_step(secret, totp_code(secret, at=now), after_step=0, at=now)
+    assert step is not None
     assert totp.matching_step(secret, totp_code(secret, at=now), after_step=step, at=now) is None
 
 

@@ -16,23 +16,24 @@ from django.views.decorators.http import require_http_methods
 
 from kyoso.accounts import queries
 from kyoso.accounts.actions import lifecycle, profile
-from kyoso.accounts.errors import AccountError, LinkInvalid
+from kyoso.accounts.errors import LinkInvalid
 from kyoso.accounts.links import peek_link
 from kyoso.accounts.models import LinkPurpose
 from kyoso.accounts.profile_forms import OrganizationChangeForm, ProfileForm, ReactivationForm
-from kyoso.accounts.ratelimit import client_ip, spend
+from kyoso.accounts.requests import MemberRequest
+from kyoso.core.errors import MemberFacingError
+from kyoso.core.ratelimit import client_ip, spend
 
 HOUR = 3600
-LINK_ERROR_STATUS = 400
 
 
-def _link_error(request: HttpRequest, error: AccountError) -> HttpResponse:
-    return render(request, "accounts/profile/link_error.html", {"error": error}, status=LINK_ERROR_STATUS)
+def _link_error(request: HttpRequest, error: MemberFacingError) -> HttpResponse:
+    return render(request, "accounts/profile/link_error.html", {"error": error}, status=error.status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit_profile(request: HttpRequest) -> HttpResponse:
+def edit_profile(request: MemberRequest) -> HttpResponse:
     # A copy: an invalid form must not change the name in the page header.
     form = ProfileForm(request.POST or None, instance=copy(request.user))
     if request.method == "POST" and form.is_valid():
@@ -44,7 +45,7 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def change_organization(request: HttpRequest) -> HttpResponse:
+def change_organization(request: MemberRequest) -> HttpResponse:
     form = OrganizationChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -56,7 +57,7 @@ def change_organization(request: HttpRequest) -> HttpResponse:
                 organization=form.cleaned_data["organization"],
                 email=form.cleaned_data["email"],
             )
-        except AccountError as error:
+        except MemberFacingError as error:
             form.add_error(None, str(error))
         else:
             context = {"email": form.cleaned_data["email"], "organization": form.cleaned_data["organization"]}
@@ -75,12 +76,12 @@ def confirm_organization(request: HttpRequest, token: str) -> HttpResponse:
             organization = profile.change_link_organization(link)
             context = {"link": link, "organization": organization, "token": token}
             return render(request, "accounts/profile/organization_confirm.html", context)
-    except AccountError as error:
+    except MemberFacingError as error:
         return _link_error(request, error)
     messages.success(
         request,
         _("所属団体を%(organization)sに、メールアドレスを%(email)sに変更しました。")
-        % {"organization": member.organization.name, "email": member.email},
+        % {"organization": member.organization.name if member.organization else "", "email": member.email},
     )
     if request.user.is_authenticated and request.user.pk == member.pk:
         return redirect("accounts:profile")
@@ -97,7 +98,7 @@ def reconfirm(request: HttpRequest, token: str) -> HttpResponse:
             if link.member is None:
                 raise LinkInvalid()
             return render(request, "accounts/profile/reconfirm.html", {"link": link, "token": token})
-    except AccountError as error:
+    except MemberFacingError as error:
         return _link_error(request, error)
     return render(request, "accounts/profile/reconfirmed.html", {"member": member})
 
@@ -112,7 +113,7 @@ def reactivate(request: HttpRequest) -> HttpResponse:
                 "reactivate-ip", client_ip(request), limit=settings.KYOSO_LINK_REQUESTS_PER_HOUR, window=HOUR
             )
             spend("reactivate", email, limit=settings.KYOSO_LINK_REQUESTS_PER_HOUR, window=HOUR)
-        except AccountError as error:
+        except MemberFacingError as error:
             form.add_error(None, str(error))
         else:
             lifecycle.request_reactivation_link(email=email)
@@ -122,7 +123,7 @@ def reactivate(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def member_page(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_page(request: MemberRequest, member_id: int) -> HttpResponse:
     member = queries.member_for_page(request.user, member_id)
     if member is None:
         raise Http404(_("メンバーが見つかりません。"))

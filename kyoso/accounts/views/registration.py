@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kyoso.accounts import actions, queries
-from kyoso.accounts.errors import AccountError, RateLimited
+from kyoso.accounts.errors import RateLimited
 from kyoso.accounts.links import peek_link
 from kyoso.accounts.models import LinkPurpose, Member
-from kyoso.accounts.ratelimit import client_ip
 from kyoso.accounts.registration_forms import AcceptInvitationForm, RegistrationForm
+from kyoso.core.errors import MemberFacingError
+from kyoso.core.ratelimit import client_ip
 
 
 def _sign_in(request: HttpRequest, member: Member) -> None:
@@ -48,7 +49,7 @@ def register(request: HttpRequest) -> HttpResponse:
             )
         except RateLimited as error:
             form.add_error(None, str(error))
-        except AccountError as error:
+        except MemberFacingError as error:
             form.add_error("organization", str(error))
         else:
             # The same page whether or not the address already has an account.
@@ -68,8 +69,8 @@ def registration_sent(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _link_error(request: HttpRequest, error: AccountError) -> HttpResponse:
-    return render(request, "accounts/registration/link_error.html", {"error": error}, status=400)
+def _link_error(request: HttpRequest, error: MemberFacingError) -> HttpResponse:
+    return render(request, "accounts/registration/link_error.html", {"error": error}, status=error.status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -80,7 +81,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
             link = peek_link(token, LinkPurpose.VERIFY_APPLICATION)
             return render(request, "accounts/registration/verify.html", {"email": link.email})
         application = actions.verify_application(token=token)
-    except AccountError as error:
+    except MemberFacingError as error:
         return _link_error(request, error)
     if application.member is not None:
         _sign_in(request, application.member)
@@ -103,7 +104,7 @@ def terms(request: HttpRequest) -> HttpResponse:
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = peek_link(token, LinkPurpose.INVITATION)
-    except AccountError as error:
+    except MemberFacingError as error:
         return _link_error(request, error)
     application = queries.invitation_application(link)
     form = AcceptInvitationForm(request.POST or None, initial={"display_name": application.display_name})
@@ -117,7 +118,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 title=data["title"],
                 full_name_kana=data["full_name_kana"],
             )
-        except AccountError as error:
+        except MemberFacingError as error:
             return _link_error(request, error)
         _sign_in(request, member)
         messages.success(

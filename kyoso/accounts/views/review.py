@@ -8,7 +8,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -16,9 +16,17 @@ from django.views.decorators.http import require_POST
 
 from kyoso.accounts import actions
 from kyoso.accounts.errors import AccountError
-from kyoso.accounts.queries import applications_in_review, can_review_applications, review_evidence
-from kyoso.accounts.ratelimit import client_ip
+from kyoso.accounts.models import Application
+from kyoso.accounts.queries import (
+    application_in_review,
+    applications_in_review,
+    can_review_applications,
+    review_evidence,
+)
 from kyoso.accounts.registration_forms import InvitationForm, RejectForm
+from kyoso.accounts.requests import MemberRequest
+from kyoso.core.errors import MemberFacingError
+from kyoso.core.ratelimit import client_ip
 
 View = Callable[..., HttpResponse]
 
@@ -38,7 +46,7 @@ def reviewer_required(view: View) -> View:
 
 
 @reviewer_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: MemberRequest) -> HttpResponse:
     pending = applications_in_review(request.user)
     context = {
         "nav": "review",
@@ -48,15 +56,22 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/review/queue.html", context)
 
 
+def _in_review(request: MemberRequest, pk: int) -> Application:
+    application = application_in_review(request.user, pk)
+    if application is None:
+        raise Http404
+    return application
+
+
 @require_POST
 @reviewer_required
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    application = get_object_or_404(applications_in_review(request.user), pk=pk)
+def approve(request: MemberRequest, pk: int) -> HttpResponse:
+    application = _in_review(request, pk)
     try:
         member = actions.approve_application(
             operator=request.user, application=application, ip_address=client_ip(request)
         )
-    except AccountError as error:
+    except MemberFacingError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("%(name)sさんの参加を承認しました。") % {"name": member.full_name})
@@ -65,19 +80,19 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @reviewer_required
-def reject(request: HttpRequest, pk: int) -> HttpResponse:
-    application = get_object_or_404(applications_in_review(request.user), pk=pk)
+def reject(request: MemberRequest, pk: int) -> HttpResponse:
+    application = _in_review(request, pk)
     form = RejectForm(request.POST)
     try:
         if not form.is_valid():
-            raise AccountError(form.errors["reason"][0])
+            raise AccountError(str(form.errors["reason"][0]))
         actions.reject_application(
             operator=request.user,
             application=application,
             reason=form.cleaned_data["reason"],
             ip_address=client_ip(request),
         )
-    except AccountError as error:
+    except MemberFacingError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("%(name)sさんの申請を却下しました。") % {"name": application.full_name})
@@ -85,7 +100,7 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @reviewer_required
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: MemberRequest) -> HttpResponse:
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -96,7 +111,7 @@ def invite(request: HttpRequest) -> HttpResponse:
                 language=translation.get_language(),
                 ip_address=client_ip(request),
             )
-        except AccountError as error:
+        except MemberFacingError as error:
             form.add_error("email", str(error))
         else:
             messages.success(

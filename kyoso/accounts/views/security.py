@@ -12,9 +12,10 @@ from django.views.decorators.http import require_POST
 
 from kyoso.accounts import totp
 from kyoso.accounts.actions import security
-from kyoso.accounts.errors import AccountError
 from kyoso.accounts.forms import CodeForm, PasswordForm
+from kyoso.accounts.requests import MemberRequest
 from kyoso.accounts.views.sign_in import _safe_next
+from kyoso.core.errors import MemberFacingError
 
 
 def _render_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
@@ -22,7 +23,7 @@ def _render_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: MemberRequest) -> HttpResponse:
     member = request.user
     sessions = security.sessions_of(member)
     context = {
@@ -38,7 +39,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def password(request: HttpRequest) -> HttpResponse:
+def password(request: MemberRequest) -> HttpResponse:
     form = PasswordForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         security.set_password(
@@ -50,7 +51,7 @@ def password(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def two_factor_enrol(request: HttpRequest) -> HttpResponse:
+def two_factor_enrol(request: MemberRequest) -> HttpResponse:
     if security.has_two_factor(request.user):
         return redirect("accounts:security")
     secret = security.pending_totp_secret(request)
@@ -60,7 +61,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
             codes = security.confirm_two_factor(
                 request=request, member=request.user, code=form.cleaned_data["code"]
             )
-        except AccountError as error:
+        except MemberFacingError as error:
             form.add_error("code", error.message)
         else:
             messages.success(request, _("二段階認証を有効にしました。"))
@@ -71,7 +72,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: MemberRequest) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if security.second_factor_verified(request) or not security.has_two_factor(request.user):
         return redirect(next_url)
@@ -81,7 +82,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             security.verify_second_factor(
                 request=request, member=request.user, code=form.cleaned_data["code"]
             )
-        except AccountError as error:
+        except MemberFacingError as error:
             form.add_error("code", error.message)
         else:
             messages.success(request, _("サインインしました。"))
@@ -92,10 +93,10 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def two_factor_disable(request: HttpRequest) -> HttpResponse:
+def two_factor_disable(request: MemberRequest) -> HttpResponse:
     try:
         security.disable_two_factor(request=request, member=request.user)
-    except AccountError as error:
+    except MemberFacingError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("二段階認証を無効にしました。"))
@@ -104,10 +105,10 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: MemberRequest) -> HttpResponse:
     try:
         codes = security.regenerate_recovery_codes(member=request.user)
-    except AccountError as error:
+    except MemberFacingError as error:
         messages.error(request, error.message)
         return redirect("accounts:security")
     messages.success(request, _("新しい回復コードを作りました。前のコードは使えなくなりました。"))
@@ -116,7 +117,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def session_sign_out(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_sign_out(request: MemberRequest, session_id: int) -> HttpResponse:
     security.end_member_session(member=request.user, session_id=session_id)
     messages.success(request, _("選んだ端末からサインアウトしました。"))
     return redirect("accounts:security")
@@ -124,7 +125,7 @@ def session_sign_out(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def sessions_sign_out_others(request: HttpRequest) -> HttpResponse:
+def sessions_sign_out_others(request: MemberRequest) -> HttpResponse:
     security.end_other_sessions(member=request.user, keep_session_key=request.session.session_key)
     messages.success(request, _("この端末以外のすべての端末からサインアウトしました。"))
     return redirect("accounts:security")

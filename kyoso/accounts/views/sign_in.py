@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kyoso.accounts.actions import security
-from kyoso.accounts.errors import AccountError
 from kyoso.accounts.forms import SignInForm, SignInLinkForm
 from kyoso.accounts.links import peek_link
-from kyoso.accounts.models import LinkPurpose
-from kyoso.accounts.ratelimit import client_ip
+from kyoso.accounts.models import LinkPurpose, Member
+from kyoso.core.errors import MemberFacingError
+from kyoso.core.ratelimit import client_ip
 
 # The one answer to every link request, registered or not.
 LINK_SENT = gettext_lazy("登録済みのアドレスであれば、サインイン用のリンクを送りました")
@@ -46,6 +46,7 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
 def after_first_factor(request: HttpRequest, next_url: str) -> HttpResponse:
     """Where a member goes once the first factor is done: the second factor, or on."""
     member = request.user
+    assert isinstance(member, Member), "called once the first factor signed the member in"
     if security.has_two_factor(member):
         return redirect(f"{reverse('accounts:two_factor_verify')}?{urlencode({'next': next_url})}")
     if security.must_enrol_two_factor(member):
@@ -70,7 +71,7 @@ class SignInView(auth_views.LoginView):
         context["password_open"] = self.request.method == "POST"
         return context
 
-    def form_valid(self, form: SignInForm) -> HttpResponse:
+    def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
         security.start_session(self.request, form.get_user())
         return after_first_factor(self.request, self.get_success_url())
 
@@ -87,7 +88,7 @@ def sign_in_link_request(request: HttpRequest) -> HttpResponse:
         )
     try:
         security.request_sign_in_link(email=form.cleaned_data["email"], ip=client_ip(request))
-    except AccountError as error:
+    except MemberFacingError as error:
         messages.error(request, error.message)
         return redirect("accounts:sign_in")
     return redirect("accounts:sign_in_link_sent")
@@ -105,12 +106,12 @@ def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
         else:
             peek_link(token, LinkPurpose.SIGN_IN)
             return render(request, "accounts/sign_in_link_confirm.html", {"nav": "sign_in"})
-    except AccountError as error:
+    except MemberFacingError as error:
         return render(
             request,
             "accounts/sign_in_link_invalid.html",
             {"nav": "sign_in", "error": error.message},
-            status=400,
+            status=error.status,
         )
     security.start_session(request, member)
     return after_first_factor(request, reverse("web:home"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count
 from django.http import HttpRequest
 from ninja import Router, Status
 
@@ -30,13 +29,10 @@ router = Router(tags=["channels"])
 
 def _detail(request: HttpRequest, channel: Channel) -> dict[str, Any]:
     member = caller(request)
-    counted = (
-        Channel.objects.filter(pk=channel.pk).annotate(n=Count("memberships")).values_list("n", flat=True)
-    )
     return present.channel_out(
         request,
         channel,
-        member_count=counted.get(),
+        member_count=queries.member_count(member, channel),
         joined=queries.is_channel_member(member, channel),
     )
 

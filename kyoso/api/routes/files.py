@@ -1,6 +1,6 @@
 """Files (添付ファイル): attaching to one's own message, metadata, and the bytes themselves.
 
-A file is visible exactly when its message is (kyoso.chat.attachment_queries). The bytes are served
+A file is visible exactly when its message is (kyoso.chat.queries.attachments). The bytes are served
 with the same headers as the web's download view (``nosniff``, a sandboxing CSP, always as an
 attachment), so a token-holding script can fetch what the browser can.
 """
@@ -17,8 +17,7 @@ from kyoso.api import present
 from kyoso.api.errors import NotFound
 from kyoso.api.routes import caller
 from kyoso.api.schemas import ERRORS, AttachmentOut
-from kyoso.chat import attachments, queries
-from kyoso.chat.attachment_queries import attachment_for
+from kyoso.chat import actions, queries
 from kyoso.chat.attachment_views import _file_response
 
 router = Router(tags=["files"])
@@ -31,13 +30,13 @@ def attach(request: HttpRequest, message_id: int, files: File[list[UploadedFile]
     """Attach files to one's own message (multipart field ``files``); all are checked before any is kept."""
     member = caller(request)
     message = queries.readable_message(member, message_id)
-    added = attachments.attach_files(uploader=member, message=message, files=files)
+    added = actions.attach_files(uploader=member, message=message, files=files)
     return Status(201, [present.attachment_out(request, a) for a in added])
 
 
 @router.get("/files/{attachment_id}", response={200: AttachmentOut, **ERRORS}, summary="File metadata")
 def detail(request: HttpRequest, attachment_id: int) -> dict[str, Any]:
-    return present.attachment_out(request, attachment_for(caller(request), attachment_id))
+    return present.attachment_out(request, queries.attachment_for(caller(request), attachment_id))
 
 
 @router.get(
@@ -47,7 +46,7 @@ def detail(request: HttpRequest, attachment_id: int) -> dict[str, Any]:
     summary="Download a file",
 )
 def download(request: HttpRequest, attachment_id: int) -> FileResponse:
-    attachment = attachment_for(caller(request), attachment_id)
+    attachment = queries.attachment_for(caller(request), attachment_id)
     return _file_response(
         attachment.storage_path, attachment.content_type, as_attachment=True, filename=attachment.name
     )
@@ -60,7 +59,7 @@ def download(request: HttpRequest, attachment_id: int) -> FileResponse:
     summary="An image's thumbnail",
 )
 def thumbnail(request: HttpRequest, attachment_id: int) -> FileResponse:
-    attachment = attachment_for(caller(request), attachment_id)
+    attachment = queries.attachment_for(caller(request), attachment_id)
     if not attachment.thumbnail_path:
         raise NotFound()
     extension = attachment.thumbnail_path.rsplit(".", 1)[-1]

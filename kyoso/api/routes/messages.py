@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import IO, Any
 
 from django.http import HttpRequest
@@ -23,7 +24,6 @@ from kyoso.api.schemas import (
     SavedPageOut,
 )
 from kyoso.chat import actions, queries
-from kyoso.chat.attachments import post_message_with_files
 from kyoso.chat.models import Message
 from kyoso.chat.queries import HISTORY_PAGE_SIZE
 
@@ -57,7 +57,7 @@ POST_BODY = {
 }
 
 
-def _message_input(request: HttpRequest) -> tuple[MessageIn, list[IO[bytes]]]:
+def _message_input(request: HttpRequest) -> tuple[MessageIn, Sequence[IO[bytes]]]:
     """The message from a JSON body, or from a multipart form that also carries files."""
     if request.content_type == MULTIPART:
         # An empty optional field means "not given"; an empty text stays, to be refused as empty.
@@ -109,13 +109,14 @@ def post(request: HttpRequest, channel_id: int) -> Status[dict[str, Any]]:
     payload, files = _message_input(request)
     channel = queries.readable_channel(member, channel_id)
     thread = queries.readable_message(member, payload.thread_root_id) if payload.thread_root_id else None
-    common = {"author": member, "channel": channel, "text": payload.text, "thread": thread}
-    if files:
-        message, _files = post_message_with_files(
-            **common, files=files, also_in_channel=payload.also_in_channel
-        )
-    else:
-        message = actions.post_message(**common, also_in_channel=payload.also_in_channel)
+    message, _files = actions.post_message_with_files(
+        author=member,
+        channel=channel,
+        text=payload.text,
+        files=files,
+        thread=thread,
+        also_in_channel=payload.also_in_channel,
+    )
     return Status(201, present.message_out(request, member, message))
 
 

@@ -10,11 +10,11 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
-from django.http import HttpResponse
 from django.test import Client
 
 from kyoso.accounts.models import Member
 from kyoso.api import actions
+from kyoso.testing.client import ClientResponse
 
 API = "/api/v1"
 
@@ -27,8 +27,8 @@ class Api:
         self.secret = secret
         self.csrf_token = csrf_token
 
-    def _headers(self) -> dict[str, str]:
-        headers: dict[str, str] = {}
+    def _headers(self) -> dict[str, Any]:
+        headers: dict[str, Any] = {}
         if self.secret is not None:
             headers["HTTP_AUTHORIZATION"] = f"Bearer {self.secret}"
         if self.csrf_token is not None:
@@ -37,7 +37,7 @@ class Api:
 
     def call(
         self, method: str, path: str, body: Any = None, *, raw: bytes | None = None, **query: Any
-    ) -> HttpResponse:
+    ) -> ClientResponse:
         url = API + path + (f"?{urlencode(query)}" if query else "")
         send = getattr(self.client, method)
         if raw is not None:
@@ -48,22 +48,22 @@ class Api:
             return send(url, data=b"", content_type="application/json", **self._headers())
         return send(url, data=json.dumps(body), content_type="application/json", **self._headers())
 
-    def get(self, path: str, **query: Any) -> HttpResponse:
+    def get(self, path: str, **query: Any) -> ClientResponse:
         return self.call("get", path, **query)
 
-    def post(self, path: str, body: Any = None, **kwargs: Any) -> HttpResponse:
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> ClientResponse:
         return self.call("post", path, body, **kwargs)
 
-    def patch(self, path: str, body: Any = None) -> HttpResponse:
+    def patch(self, path: str, body: Any = None) -> ClientResponse:
         return self.call("patch", path, body)
 
-    def put(self, path: str, body: Any = None) -> HttpResponse:
+    def put(self, path: str, body: Any = None) -> ClientResponse:
         return self.call("put", path, body)
 
-    def delete(self, path: str, body: Any = None) -> HttpResponse:
+    def delete(self, path: str, body: Any = None) -> ClientResponse:
         return self.call("delete", path, body)
 
-    def multipart(self, path: str, data: dict[str, Any]) -> HttpResponse:
+    def multipart(self, path: str, data: dict[str, Any]) -> ClientResponse:
         return self.client.post(API + path, data=data, **self._headers())
 
 
@@ -97,5 +97,5 @@ def api_as() -> Callable[[Member], Api]:
     return make
 
 
-def error_code(response: HttpResponse) -> str:
+def error_code(response: ClientResponse) -> str:
     return str(response.json()["error"]["code"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -163,7 +164,7 @@ def test_error_messages_follow_the_members_language_cookie_not_accept_language(
 
     secret = token_for(me)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     url = f"/api/v1/channels/{channel.pk}/messages"
     japanese = client.post(url, data=json.dumps({"text": " "}), content_type="application/json", **headers)
     assert japanese.json()["error"]["message"] == "メッセージが空です。"

@@ -169,4 +169,5 @@ def test_members_type_ahead_finds_by_name_and_organisation(api_as: ApiAs) -> Non
     make_member(display_name="佐藤 次郎")
     rows = api_as(me).get("/members", q="山田").json()
     assert [r["id"] for r in rows] == [yamada.pk]
+    assert yamada.organization is not None
     assert rows[0]["organization"] == yamada.organization.name

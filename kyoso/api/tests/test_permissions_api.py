@@ -21,7 +21,7 @@ from kyoso.accounts.models import Member
 from kyoso.api import tokens
 from kyoso.api.models import PersonalToken
 from kyoso.api.tests.conftest import Api, token_for
-from kyoso.chat import attachments
+from kyoso.chat import actions
 from kyoso.chat.models import Attachment, ChannelMembership, Message, Reaction, ThreadFollow
 from kyoso.chat.tests import filesamples as samples
 from kyoso.chat.tests.test_permissions import DENIED, Scene, build
@@ -52,7 +52,7 @@ class FileScene:
 def build_with_file(kind: str, access: str) -> FileScene:
     scene = build(kind, access)
     image = SimpleUploadedFile("内部資料.png", samples.image_bytes("PNG", (20, 20)))
-    [attachment] = attachments.attach_files(uploader=scene.owner, message=scene.root, files=[image])
+    [attachment] = actions.attach_files(uploader=scene.owner, message=scene.root, files=[image])
     return FileScene(scene, attachment, stamp_named("なるほど").pk)
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from kyoso.accounts.models import Member
 from kyoso.api import tokens
 from kyoso.api.models import PersonalToken
 from kyoso.api.tests.conftest import Api, token_for
@@ -20,7 +21,7 @@ PAGE = "/accounts/tokens/"
 
 
 @pytest.fixture
-def member_client() -> tuple[object, Client]:
+def member_client() -> tuple[Member, Client]:
     member = make_member()
     client = Client()
     force_login_verified(client, member)
@@ -33,12 +34,12 @@ def test_the_page_needs_a_signed_in_member() -> None:
     assert response["Location"].startswith(reverse("accounts:sign_in"))
 
 
-def test_the_security_page_links_to_the_tokens_page(member_client: tuple[object, Client]) -> None:
+def test_the_security_page_links_to_the_tokens_page(member_client: tuple[Member, Client]) -> None:
     _member, client = member_client
     assert f'href="{PAGE}"' in client.get("/accounts/security/").content.decode()
 
 
-def test_a_new_token_is_shown_once_and_works(member_client: tuple[object, Client]) -> None:
+def test_a_new_token_is_shown_once_and_works(member_client: tuple[Member, Client]) -> None:
     member, client = member_client
     response = client.post(PAGE, {"name": "集計スクリプト", "expires_in_days": "30"})
     assert response.status_code == 200
@@ -47,7 +48,7 @@ def test_a_new_token_is_shown_once_and_works(member_client: tuple[object, Client
     match = re.search(r'value="(kyoso_pat_[^"]+)"', html)
     assert match is not None
     secret = match.group(1)
-    assert Api(Client(), secret).get("/me").json()["id"] == member.pk  # type: ignore[attr-defined]
+    assert Api(Client(), secret).get("/me").json()["id"] == member.pk
     token = PersonalToken.objects.get(member=member)
     assert token.name == "集計スクリプト" and token.expires_at is not None
     # Shown once: the list afterwards has the start of the token, never all of it.
@@ -56,7 +57,7 @@ def test_a_new_token_is_shown_once_and_works(member_client: tuple[object, Client
     assert tokens.shown_part(secret) in listed
 
 
-def test_a_token_without_a_name_is_not_made(member_client: tuple[object, Client]) -> None:
+def test_a_token_without_a_name_is_not_made(member_client: tuple[Member, Client]) -> None:
     _member, client = member_client
     response = client.post(PAGE, {"name": "  ", "expires_in_days": ""})
     assert response.status_code == 200
@@ -64,16 +65,16 @@ def test_a_token_without_a_name_is_not_made(member_client: tuple[object, Client]
     assert not PersonalToken.objects.exists()
 
 
-def test_revoke_from_the_page(member_client: tuple[object, Client]) -> None:
+def test_revoke_from_the_page(member_client: tuple[Member, Client]) -> None:
     member, client = member_client
-    secret = token_for(member, "古いボット")  # type: ignore[arg-type]
+    secret = token_for(member, "古いボット")
     token = PersonalToken.objects.get(member=member)
     response = client.post(f"{PAGE}{token.pk}/revoke/", follow=True)
     assert "「古いボット」を無効にしました。" in response.content.decode()
     assert Api(Client(), secret).get("/me").status_code == 401
 
 
-def test_another_members_token_cannot_be_revoked(member_client: tuple[object, Client]) -> None:
+def test_another_members_token_cannot_be_revoked(member_client: tuple[Member, Client]) -> None:
     _member, client = member_client
     other = make_member()
     secret = token_for(other)

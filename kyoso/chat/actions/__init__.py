@@ -5,6 +5,17 @@ writes in one transaction and queues its events with ``transaction.on_commit`` (
 The modules split them by subject; everything public is importable from ``kyoso.chat.actions``.
 """
 
+from kyoso.chat.actions.attachments import attach_files, discard_message_files
+from kyoso.chat.actions.bulk import (
+    ImportedMessage,
+    MessageImporter,
+    import_memberships,
+    import_messages,
+    import_reactions,
+    import_read_positions,
+    purge_channels,
+    purge_messages,
+)
 from kyoso.chat.actions.channels import (
     archive_channel,
     create_channel,
@@ -23,6 +34,7 @@ from kyoso.chat.actions.messages import (
     edit_message,
     pin_message,
     post_message,
+    post_message_with_files,
     save_message,
     unpin_message,
     unsave_message,
@@ -38,15 +50,23 @@ from kyoso.chat.actions.reads import follow_thread, mark_channel_read, mark_thre
 
 __all__ = [
     "DEFAULT_STAMPS",
+    "ImportedMessage",
+    "MessageImporter",
     "add_reaction",
     "archive_channel",
+    "attach_files",
     "clean_text",
     "create_channel",
     "create_stamp",
     "delete_message",
+    "discard_message_files",
     "edit_message",
     "ensure_default_stamps",
     "follow_thread",
+    "import_memberships",
+    "import_messages",
+    "import_reactions",
+    "import_read_positions",
     "invite_to_channel",
     "join_channel",
     "join_channels",
@@ -57,6 +77,9 @@ __all__ = [
     "open_direct_conversation",
     "pin_message",
     "post_message",
+    "post_message_with_files",
+    "purge_channels",
+    "purge_messages",
     "remove_reaction",
     "save_message",
     "unarchive_channel",

@@ -33,6 +33,7 @@ from kyoso.chat.queries.access import (
     is_channel_member,
     readable_channel,
 )
+from kyoso.chat.queries.channels import registration_channels
 
 
 def _unique_slug(name: str) -> str:
@@ -117,6 +118,13 @@ def join_channel(*, member: Member, channel: Channel, at: datetime | None = None
         if created:
             _publish_channel(channel, "joined", members=[member.pk])
     return membership
+
+
+def join_admitted_member(sender: object, *, member: Member, channel_ids: list[int], **kwargs: object) -> None:
+    """A new member (accounts' ``member_admitted``) joins the default channels and those they chose."""
+    chosen = registration_channels().filter(pk__in=channel_ids)
+    for channel in [*Channel.objects.filter(is_default=True, archived_at__isnull=True), *chosen]:
+        join_channel(member=member, channel=channel)
 
 
 def join_channels(*, members: Iterable[Member], channel: Channel, at: datetime | None = None) -> int:

@@ -1,19 +1,24 @@
-"""Message changes: post, edit (with history), delete (tombstone), pins and saved messages."""
+"""Message changes: post (with files), edit (with history), delete (tombstone), pins and saved messages."""
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from datetime import datetime
+from typing import IO
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kyoso.accounts.models import Member, MemberStatus, Role
+from kyoso.accounts.models import Member, MemberStatus
+from kyoso.chat import signals
+from kyoso.chat.actions.attachments import discard_message_files, discard_stored, store_files
 from kyoso.chat.errors import (
     ChannelArchived,
     ChannelMentionNotAllowed,
+    ChatError,
     EmptyMessage,
     InvalidText,
     MessageDeleted,
@@ -22,21 +27,29 @@ from kyoso.chat.errors import (
     NotAllowedToPost,
 )
 from kyoso.chat.events import channel_audience, member_audience, message_data, publish
+from kyoso.chat.files import CheckedFile, check_files
 from kyoso.chat.markdown import render
 from kyoso.chat.mentions import ParsedMentions
 from kyoso.chat.models import (
+    Attachment,
     Channel,
     ChannelMembership,
     Mention,
     Message,
     MessageRevision,
-    PostingPolicy,
     Reaction,
     SavedMessage,
     ThreadFollow,
 )
-from kyoso.chat.queries.access import is_channel_member, is_moderator, readable_channel, readable_message
-from kyoso.search.actions import index_message, reindex_message, remove_message
+from kyoso.chat.queries.access import (
+    PostingState,
+    is_channel_member,
+    is_moderator,
+    posting_state,
+    readable_channel,
+    readable_message,
+)
+from kyoso.chat.rendering import with_fragments
 
 
 def clean_text(text: str) -> str:
@@ -52,18 +65,22 @@ def clean_text(text: str) -> str:
     return text
 
 
+# Why a post is refused, for each answer of ``posting_state`` but "post".
+POSTING_REFUSALS: dict[PostingState, type[ChatError]] = {
+    "archived": ChannelArchived,
+    "join": NotAllowedToPost,
+    "announcement": NotAllowedToPost,
+}
+
+
 def _check_can_post(member: Member, channel: Channel, *, to_stream: bool = True) -> Channel:
-    """``to_stream`` is False for a thread reply kept in its thread: in an announcement channel only
-    operators post, but anyone may ask about an announcement in its thread."""
+    """The channel, fresh, if the member may post there; the same rule as the composer's."""
     if not member.is_active:
         raise NotAllowedToPost()
     channel = readable_channel(member, channel)
-    if channel.archived_at is not None:
-        raise ChannelArchived()
-    if to_stream and channel.posting_policy == PostingPolicy.OPERATORS and member.role != Role.OPERATOR:
-        raise NotAllowedToPost()
-    if not is_channel_member(member, channel):
-        raise NotAllowedToPost()
+    state = posting_state(member, channel, to_stream=to_stream)
+    if state != "post":
+        raise POSTING_REFUSALS[state]()
     return channel
 
 
@@ -119,51 +136,125 @@ def post_message(
     at: datetime | None = None,
 ) -> Message:
     """Post to a channel, or reply in ``thread`` (a reply to a reply joins the first one's thread)."""
+    message, _attachments = post_message_with_files(
+        author=author,
+        channel=channel,
+        text=text,
+        files=(),
+        thread=thread,
+        also_in_channel=also_in_channel,
+        at=at,
+    )
+    return message
+
+
+def post_message_with_files(
+    *,
+    author: Member,
+    channel: Channel,
+    text: str,
+    files: Iterable[IO[bytes]],
+    thread: Message | None = None,
+    also_in_channel: bool = False,
+    at: datetime | None = None,
+) -> tuple[Message, list[Attachment]]:
+    """Post a message and its files together: a refused file means no message either.
+
+    The message and its files are written in one transaction and announced as one
+    ``message.created`` event that lists the files.
+    """
     channel = _check_can_post(author, channel, to_stream=thread is None or also_in_channel)
     text = clean_text(text)
     root = thread.thread_root if thread is not None and thread.thread_root_id else thread
     if root is not None and root.channel_id != channel.pk:
         raise NotAllowedToPost()
+    checked = check_files(files)
     rendered = render(text)
     mentioned, broadcast = _resolve_mentions(author, channel, rendered.mentions)
     created_at = at or timezone.now()
-    with transaction.atomic():
-        message = Message.objects.create(
-            channel=channel,
-            author=author,
-            thread_root=root,
-            also_in_channel=also_in_channel and root is not None,
-            text=text,
-            html=rendered.html,
-            created_at=created_at,
-            mentions_channel=broadcast,
-        )
-        index_message(message)
-        Mention.objects.bulk_create([Mention(message=message, member_id=pk) for pk in mentioned])
-        Channel.objects.filter(pk=channel.pk).update(last_message_at=created_at)
-        # The author has read what they wrote.
-        ChannelMembership.objects.filter(channel=channel, member=author).update(
-            last_read_message_id=message.pk
-        )
-        publish(channel_audience(channel.pk), "message.created", message_data(message))
-        if root is not None:
-            Message.objects.filter(pk=root.pk).update(
-                reply_count=F("reply_count") + 1, last_reply_at=created_at
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            message, attachments = _write_post(
+                author=author,
+                channel=channel,
+                root=root,
+                also_in_channel=also_in_channel and root is not None,
+                text=text,
+                html=rendered.html,
+                broadcast=broadcast,
+                mentioned=mentioned,
+                files=checked,
+                created_at=created_at,
+                saved=saved,
             )
-            root.refresh_from_db(fields=["reply_count", "last_reply_at"])
-            _follow_on_reply(root, message)
-            publish(
-                channel_audience(channel.pk),
-                "thread.replied",
+            _publish_post(message, root, attachments, mentioned)
+    except BaseException:
+        discard_stored(saved)
+        raise
+    return message, attachments
+
+
+def _write_post(
+    *,
+    author: Member,
+    channel: Channel,
+    root: Message | None,
+    also_in_channel: bool,
+    text: str,
+    html: str,
+    broadcast: bool,
+    mentioned: set[int],
+    files: list[CheckedFile],
+    created_at: datetime,
+    saved: list[str],
+) -> tuple[Message, list[Attachment]]:
+    message = Message.objects.create(
+        channel=channel,
+        author=author,
+        thread_root=root,
+        also_in_channel=also_in_channel,
+        text=text,
+        html=html,
+        created_at=created_at,
+        mentions_channel=broadcast,
+    )
+    signals.message_posted.send(sender=Message, message=message)
+    Mention.objects.bulk_create([Mention(message=message, member_id=pk) for pk in mentioned])
+    attachments = store_files(uploader=author, message=message, files=files, at=created_at, saved=saved)
+    Channel.objects.filter(pk=channel.pk).update(last_message_at=created_at)
+    # The author has read what they wrote.
+    ChannelMembership.objects.filter(channel=channel, member=author).update(last_read_message_id=message.pk)
+    if root is not None:
+        Message.objects.filter(pk=root.pk).update(reply_count=F("reply_count") + 1, last_reply_at=created_at)
+        root.refresh_from_db(fields=["reply_count", "last_reply_at"])
+        _follow_on_reply(root, message)
+    return message, attachments
+
+
+def _publish_post(
+    message: Message, root: Message | None, attachments: list[Attachment], mentioned: set[int]
+) -> None:
+    publish(
+        channel_audience(message.channel_id),
+        "message.created",
+        with_fragments(message, message_data(message, attachments=attachments), new=True),
+    )
+    if root is not None:
+        publish(
+            channel_audience(message.channel_id),
+            "thread.replied",
+            with_fragments(
+                root,
                 {
                     "thread_root_id": root.pk,
                     "reply_id": message.pk,
                     "reply_count": root.reply_count,
-                    "last_reply_at": created_at.isoformat(),
+                    "last_reply_at": message.created_at.isoformat(),
                 },
-            )
-        _publish_mentions(message, mentioned)
-    return message
+            ),
+        )
+    _publish_mentions(message, mentioned)
 
 
 def _changeable(member: Member, message: Message | int) -> Message:
@@ -200,11 +291,15 @@ def edit_message(*, member: Member, message: Message, text: str, at: datetime | 
         message.edited_at = edited_at
         message.mentions_channel = broadcast
         message.save(update_fields=["text", "html", "edited_at", "mentions_channel"])
-        reindex_message(message, previous_text=previous_text)
+        signals.message_edited.send(sender=Message, message=message, previous_text=previous_text)
         before = set(Mention.objects.filter(message=message).values_list("member_id", flat=True))
         Mention.objects.filter(message=message).exclude(member_id__in=mentioned).delete()
         Mention.objects.bulk_create([Mention(message=message, member_id=pk) for pk in mentioned - before])
-        publish(channel_audience(message.channel_id), "message.updated", message_data(message))
+        publish(
+            channel_audience(message.channel_id),
+            "message.updated",
+            with_fragments(message, message_data(message)),
+        )
         _publish_mentions(message, mentioned - before)
     return message
 
@@ -220,7 +315,8 @@ def delete_message(*, member: Member, message: Message, at: datetime | None = No
     if message.author_id != member.pk and not is_moderator(member):
         raise NotAllowed()
     with transaction.atomic():
-        remove_message(message)  # while the text it was indexed with is still here
+        # While the text it was indexed with is still here.
+        signals.message_deleting.send(sender=Message, message=message)
         message.text = ""
         message.html = ""
         message.deleted_at = at or timezone.now()
@@ -233,14 +329,18 @@ def delete_message(*, member: Member, message: Message, at: datetime | None = No
         MessageRevision.objects.filter(message=message).delete()
         Mention.objects.filter(message=message).delete()
         Reaction.objects.filter(message=message).delete()
-        # Imported here: the attachments module builds on these actions, so a top-level import would cycle.
-        from kyoso.chat.attachments import discard_message_files
-
         discard_message_files(message=message)
         publish(
             channel_audience(message.channel_id),
             "message.deleted",
-            {"id": message.pk, "channel_id": message.channel_id, "thread_root_id": message.thread_root_id},
+            with_fragments(
+                message,
+                {
+                    "id": message.pk,
+                    "channel_id": message.channel_id,
+                    "thread_root_id": message.thread_root_id,
+                },
+            ),
         )
     return message
 
@@ -257,7 +357,11 @@ def _set_pinned(member: Member, message: Message, pinned: bool) -> Message:
         message.pinned_at = timezone.now() if pinned else None
         message.pinned_by = member if pinned else None
         message.save(update_fields=["pinned_at", "pinned_by"])
-        publish(channel_audience(message.channel_id), "message.updated", message_data(message))
+        publish(
+            channel_audience(message.channel_id),
+            "message.updated",
+            with_fragments(message, message_data(message)),
+        )
     return message
 
 

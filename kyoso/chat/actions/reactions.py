@@ -23,6 +23,7 @@ from kyoso.chat.errors import (
 from kyoso.chat.events import channel_audience, community_audience, publish
 from kyoso.chat.models import Message, Reaction, Stamp
 from kyoso.chat.queries.access import readable_message
+from kyoso.chat.rendering import with_fragments
 
 # The stamps every community starts with, in the order the picker shows them.
 DEFAULT_STAMPS: tuple[tuple[str, str], ...] = (
@@ -121,7 +122,9 @@ def add_reaction(*, member: Member, message: Message, stamp: Stamp, at: datetime
         )
         if created:
             publish(
-                channel_audience(message.channel_id), "reaction.added", _reaction_data(message, stamp, member)
+                channel_audience(message.channel_id),
+                "reaction.added",
+                with_fragments(message, _reaction_data(message, stamp, member)),
             )
     return reaction
 
@@ -135,6 +138,6 @@ def remove_reaction(*, member: Member, message: Message, stamp: Stamp) -> bool:
             publish(
                 channel_audience(message.channel_id),
                 "reaction.removed",
-                _reaction_data(message, stamp, member),
+                with_fragments(message, _reaction_data(message, stamp, member)),
             )
     return bool(deleted)

@@ -7,13 +7,19 @@ existence does not leak through an error.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from kyoso.accounts.models import Member, Role
 from kyoso.chat.errors import ChannelNotFound, MessageNotFound
-from kyoso.chat.models import Channel, ChannelKind, ChannelMembership, Message
+from kyoso.chat.models import Channel, ChannelKind, ChannelMembership, Message, PostingPolicy
 
 MODERATING_ROLES = frozenset({Role.MODERATOR, Role.OPERATOR})
+
+# What the member may do where a message box would be: write ("post"), or, instead, join the channel
+# first, read an announcement channel only operators write to, or read an archived channel.
+PostingState = Literal["post", "join", "announcement", "archived"]
 
 
 def can_read(member: Member) -> bool:
@@ -79,3 +85,20 @@ def can_edit_channel(member: Member, channel: Channel) -> bool:
     return can_manage_channel(member, channel) or (
         not channel.is_public and is_channel_member(member, channel)
     )
+
+
+def posting_state(member: Member, channel: Channel, *, to_stream: bool = True) -> PostingState:
+    """Whether the member may post in a channel they can read, and if not, why not.
+
+    The one answer to "may I post here": the composer shows a message box only for ``"post"``, and
+    ``post_message`` refuses anything else with the matching error. ``to_stream`` is False for a
+    thread reply kept in its thread: in an announcement channel only operators post, but anyone may
+    ask about an announcement in its thread.
+    """
+    if channel.archived_at is not None:
+        return "archived"
+    if not is_channel_member(member, channel):
+        return "join"
+    if to_stream and channel.posting_policy == PostingPolicy.OPERATORS and member.role != Role.OPERATOR:
+        return "announcement"
+    return "post"

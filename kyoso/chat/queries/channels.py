@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict, cast
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -13,17 +16,39 @@ from django.utils.translation import ngettext
 
 from kyoso.accounts.models import Member, MemberStatus
 from kyoso.chat.errors import ChannelNotFound, MessageNotFound
-from kyoso.chat.models import Attachment, Channel, ChannelKind, ChannelMembership, Mention, Message, Reaction
+from kyoso.chat.models import (
+    Attachment,
+    Channel,
+    ChannelCategory,
+    ChannelKind,
+    ChannelMembership,
+    Mention,
+    Message,
+    Reaction,
+)
 from kyoso.chat.queries.access import can_read as _can_read
 from kyoso.chat.queries.access import readable_channel, visible_channels
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 HISTORY_PAGE_SIZE = 50
+
+
+class SidebarCounts(TypedDict):
+    unread_count: int
+    mention_count: int
+
+
+class DirectoryCounts(TypedDict):
+    member_count: int
+
 
 # The main stream of a channel: thread parents, and replies also sent to the channel.
 IN_MAIN_STREAM = Q(thread_root__isnull=True) | Q(also_in_channel=True)
 
 
-def channel_directory(member: Member) -> QuerySet[Channel]:
+def channel_directory(member: Member) -> QuerySet[WithAnnotations[Channel, DirectoryCounts]]:
     """Channels a member may browse and join, with member counts and recent activity."""
     return (
         visible_channels(member)
@@ -34,11 +59,17 @@ def channel_directory(member: Member) -> QuerySet[Channel]:
     )
 
 
-def joined_channels(member: Member) -> QuerySet[Channel]:
+def member_count(member: Member, channel: Channel | int) -> int:
+    """How many members a channel the member can read has."""
+    channel = readable_channel(member, channel)
+    return ChannelMembership.objects.filter(channel=channel).count()
+
+
+def joined_channels(member: Member) -> QuerySet[WithAnnotations[Channel, SidebarCounts]]:
     """The sidebar: joined channels with unread messages (``unread_count``) and unread mentions
     of the member, @channel and @here included, in the stream or in threads (``mention_count``)."""
     if not _can_read(member):
-        return Channel.objects.none()
+        return cast("QuerySet[WithAnnotations[Channel, SidebarCounts]]", Channel.objects.none())
     last_read = ChannelMembership.objects.filter(channel=OuterRef(OuterRef("pk")), member=member).values(
         "last_read_message_id"
     )[:1]
@@ -172,8 +203,11 @@ def thread_messages(member: Member, root_id: int) -> tuple[Message, list[Message
     return root, with_stamps(member, [root, *replies])
 
 
-def with_stamps(member: Member, messages: list[Message]) -> list[MessageView]:
-    """Attach stamp summaries: count, and how many distinct organisations reacted (「9団体が共創」)."""
+def with_stamps(member: Member | AnonymousUser, messages: list[Message]) -> list[MessageView]:
+    """Attach stamp summaries: count, and how many distinct organisations reacted (「9団体が共創」).
+
+    For an anonymous reader (a live event drawn for nobody in particular) no stamp is pressed.
+    """
     by_message: dict[int, dict[int, StampSummary]] = defaultdict(dict)
     orgs: dict[tuple[int, int], set[int | None]] = defaultdict(set)
     reactions = (
@@ -241,4 +275,39 @@ def recent_public_messages(member: Member, *, limit: int = RECENT_ACTIVITY_SIZE)
         .filter(IN_MAIN_STREAM)
         .select_related("channel", "author", "author__organization")
         .order_by("-id")[:limit]
+    )
+
+
+def registration_channels() -> QuerySet[Channel]:
+    """The theme and region channels an applicant may choose to join (public, open, not default)."""
+    return Channel.objects.filter(
+        kind=ChannelKind.PUBLIC,
+        category__in=[ChannelCategory.THEME, ChannelCategory.REGION],
+        archived_at__isnull=True,
+        is_default=False,
+    ).order_by("category", "name")
+
+
+def channels_heard(member: Member, held: Iterable[int]) -> set[int]:
+    """The channels whose live events a member's socket hears: those they belong to, and the ``held``
+    ones (open on their page) that they may read, such as a public channel they only look at."""
+    if not _can_read(member):
+        return set()
+    joined = set(ChannelMembership.objects.filter(member=member).values_list("channel_id", flat=True))
+    others = [channel_id for channel_id in held if channel_id not in joined]
+    if not others:
+        return joined
+    return joined | set(visible_channels(member).filter(pk__in=others).values_list("pk", flat=True))
+
+
+def messages_after(member: Member, channel_id: int, after_id: int, *, limit: int) -> list[Message]:
+    """Up to ``limit`` messages of a channel the member may read, newer than ``after_id``, oldest first
+    (deleted ones included, as tombstones): what a reconnecting client missed."""
+    if not _can_read(member):
+        return []
+    return list(
+        Message.objects.filter(channel__in=visible_channels(member).filter(pk=channel_id).values("pk"))
+        .filter(pk__gt=after_id)
+        .select_related("author", "channel")
+        .order_by("pk")[:limit]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -78,3 +79,13 @@ def search_members(
     if channel is not None and not channel.is_public:
         qs = qs.filter(memberships__channel=channel)
     return qs.select_related("organization").order_by("display_name", "id")[:limit]
+
+
+def picked_members(viewer: Member, member_ids: Iterable[int]) -> list[Member]:
+    """The members picked in a form (to invite, to write to), for a member who may read conversations.
+
+    Whom they may be is the action's to decide (an inactive member is refused there, with a reason).
+    """
+    if not can_read(viewer):
+        return []
+    return list(Member.objects.filter(pk__in=list(member_ids)))

@@ -56,7 +56,7 @@ def reactions_for(member: Member, message: Message | int) -> list[ReactionGroup]
             stamp = reaction.stamp
             group = groups[reaction.stamp_id] = ReactionGroup(stamp.pk, stamp.name, stamp.emoji)
         person = reaction.member
-        organization = person.organization.name if person.organization_id else ""
+        organization = person.organization.name if person.organization is not None else ""
         group.reactors.append(Reactor(person.pk, person.display_name, organization))
     return list(groups.values())
 
@@ -116,6 +116,12 @@ def message_permalink(message: Message) -> str:
     return reverse("chat:thread", args=[slug, root_id]) + f"#t-{message.pk}"
 
 
+def channel_slugs(channel_ids: Iterable[int]) -> dict[int, str]:
+    """The slugs of channels already known to be readable (for permalinks to messages read through
+    these queries), in one query."""
+    return dict(Channel.objects.filter(pk__in=list(channel_ids)).values_list("pk", "slug"))
+
+
 def stamp_set() -> list[Stamp]:
     """Every stamp, in the order the picker shows them (the same for every member)."""
     return list(Stamp.objects.order_by("sort_order", "name"))
@@ -123,6 +129,16 @@ def stamp_set() -> list[Stamp]:
 
 def find_stamp(stamp_id: int) -> Stamp | None:
     return Stamp.objects.filter(pk=stamp_id).first()
+
+
+def stamp_catalogue() -> list[Stamp]:
+    """Every stamp for the stamp list page: by sort order, then in the order they were added."""
+    return list(Stamp.objects.order_by("sort_order", "id"))
+
+
+def stamp_with_image(stamp_id: int) -> Stamp | None:
+    """A stamp that has a picture of its own, or None."""
+    return Stamp.objects.filter(pk=stamp_id).exclude(image="").first()
 
 
 def stamps_given(member: Member, message: Message) -> set[int]:

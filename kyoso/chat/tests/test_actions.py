@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import override_settings
 
@@ -13,7 +15,7 @@ from kyoso.chat.models import ChannelCategory, Message, PostingPolicy, Reaction
 pytestmark = pytest.mark.django_db
 
 
-def member(email: str, **fields: object) -> Member:
+def member(email: str, **fields: Any) -> Member:
     fields.setdefault("status", MemberStatus.ACTIVE)
     return Member.objects.create_user(email, full_name=email, display_name=email.split("@")[0], **fields)
 
@@ -108,15 +110,16 @@ def test_channel_slugs_stay_unique_for_the_same_name(alice: Member) -> None:
 
 def test_opening_a_channel_clears_its_unread_count(alice: Member, channel, client) -> None:
     from kyoso.chat.queries import joined_channels
+    from kyoso.testing.badges import unread_count
 
     reader = member("reader@city.susono.shizuoka.jp")
     actions.join_channel(member=reader, channel=channel)
     actions.post_message(author=alice, channel=channel, text="新しい話題です")
     actions.post_message(author=alice, channel=channel, text="続きです")
-    assert joined_channels(reader).get(pk=channel.pk).unread_count == 2
+    assert unread_count(joined_channels(reader).get(pk=channel.pk)) == 2
     client.force_login(reader)
     assert client.get(f"/channels/{channel.slug}/").status_code == 200
-    assert joined_channels(reader).get(pk=channel.pk).unread_count == 0
+    assert unread_count(joined_channels(reader).get(pk=channel.pk)) == 0
 
 
 def test_read_position_never_moves_back(alice: Member, channel) -> None:

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from kyoso.accounts.models import MemberStatus
-from kyoso.chat import actions, attachments
+from kyoso.accounts.models import Member, MemberStatus
+from kyoso.chat import actions
 from kyoso.chat.models import Attachment, ChannelKind, Message
 from kyoso.chat.tests import filesamples as samples
 from kyoso.testing.factories import make_channel, make_member, make_message
@@ -29,7 +29,7 @@ def media_root(settings: object, tmp_path: Path) -> Path:
 def attach(
     message: Message, name: str = "令和7年度 予算.pdf", data: bytes = samples.MINIMAL_PDF
 ) -> Attachment:
-    [attachment] = attachments.attach_files(
+    [attachment] = actions.attach_files(
         uploader=message.author, message=message, files=[SimpleUploadedFile(name, data)]
     )
     return attachment
@@ -44,18 +44,18 @@ def body(response: object) -> bytes:
 
 
 @pytest.fixture
-def author() -> object:
+def author() -> Member:
     return make_member()
 
 
 @pytest.fixture
-def public_file(author: object) -> Attachment:
+def public_file(author: Member) -> Attachment:
     channel = make_channel("窓口DX", creator=author)
     return attach(make_message(channel, author, "予算書です"))
 
 
 @pytest.fixture
-def private_file(author: object) -> Attachment:
+def private_file(author: Member) -> Attachment:
     channel = make_channel("運営会議", creator=author, kind=ChannelKind.PRIVATE)
     return attach(make_message(channel, author, "内部資料"))
 
@@ -84,7 +84,7 @@ def test_download_is_an_attachment_with_the_detected_type_and_no_sniffing(
     assert "filename*=utf-8''" + quote("令和7年度 予算.pdf") in disposition
 
 
-def test_text_file_keeps_its_charset_on_download(client: Client, author: object) -> None:
+def test_text_file_keeps_its_charset_on_download(client: Client, author: Member) -> None:
     channel = make_channel("統計", creator=author)
     attachment = attach(make_message(channel, author), "名簿.csv", samples.CSV_ROWS.encode("cp932"))
     client.force_login(author)
@@ -104,7 +104,7 @@ def test_member_outside_a_private_channel_gets_404(client: Client, private_file:
     assert client.get(f"/channels/files/{private_file.pk}/thumbnail/").status_code == 404
 
 
-def test_member_outside_a_direct_message_gets_404(client: Client, author: object) -> None:
+def test_member_outside_a_direct_message_gets_404(client: Client, author: Member) -> None:
     friend = make_member()
     dm = actions.open_direct_conversation(member=author, others=[friend])
     attachment = attach(make_message(dm, author, "こっそり"))
@@ -129,8 +129,8 @@ def test_suspended_member_cannot_download_even_from_their_own_channel(
 
 
 def test_suspended_member_is_refused_by_the_query_too(private_file: Attachment) -> None:
-    from kyoso.chat.attachment_queries import attachment_for
     from kyoso.chat.errors import AttachmentNotFound
+    from kyoso.chat.queries import attachment_for
 
     member = private_file.uploaded_by
     member.status = MemberStatus.SUSPENDED
@@ -156,7 +156,7 @@ def test_unknown_file_is_404(client: Client) -> None:
     assert client.get("/channels/files/999999/x.pdf").status_code == 404
 
 
-def test_thumbnail_is_served_inline_with_nosniff_and_a_closed_csp(client: Client, author: object) -> None:
+def test_thumbnail_is_served_inline_with_nosniff_and_a_closed_csp(client: Client, author: Member) -> None:
     channel = make_channel("写真", creator=author)
     attachment = attach(make_message(channel, author), "現場.jpg", samples.image_bytes("JPEG", exif=True))
     client.force_login(make_member())
@@ -183,12 +183,12 @@ def upload_url(message: Message) -> str:
 
 
 @pytest.fixture
-def own_message(author: object) -> Message:
+def own_message(author: Member) -> Message:
     return make_message(make_channel("窓口DX", creator=author), author, "資料です")
 
 
 def test_author_attaches_files_to_their_message_over_http(
-    client: Client, author: object, own_message: Message
+    client: Client, author: Member, own_message: Message
 ) -> None:
     client.force_login(author)
     response = client.post(
@@ -207,18 +207,18 @@ def test_author_attaches_files_to_their_message_over_http(
 
 
 def test_refused_upload_answers_with_the_named_error_in_japanese(
-    client: Client, author: object, own_message: Message
+    client: Client, author: Member, own_message: Message
 ) -> None:
     client.force_login(author)
     response = client.post(
         upload_url(own_message), {"files": [SimpleUploadedFile("x.pdf", samples.HTML_PAGE)]}
     )
     assert response.status_code == 400
-    assert response.json()["error"] == "FileTypeNotAllowed"
-    assert "添付できません" in response.json()["message"]
+    assert response.json()["error"]["code"] == "file_type_not_allowed"
+    assert "添付できません" in response.json()["error"]["message"]
 
 
-def test_upload_needs_a_csrf_token(author: object, own_message: Message) -> None:
+def test_upload_needs_a_csrf_token(author: Member, own_message: Message) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(author)
     response = client.post(
@@ -237,7 +237,7 @@ def test_others_cannot_attach_to_a_message(client: Client, own_message: Message)
 
 
 def test_declared_2gb_body_is_refused_before_it_is_read(
-    client: Client, author: object, own_message: Message, media_root: Path
+    client: Client, author: Member, own_message: Message, media_root: Path
 ) -> None:
     client.force_login(author)
     response = client.post(
@@ -246,12 +246,12 @@ def test_declared_2gb_body_is_refused_before_it_is_read(
         CONTENT_LENGTH=str(2 * 1024**3),
     )
     assert response.status_code == 413
-    assert response.json()["error"] == "FileTooLarge"
+    assert response.json()["error"]["code"] == "file_too_large"
     assert own_message.attachments.count() == 0
 
 
 def test_reading_stops_at_the_first_file_over_the_limit(
-    settings: object, client: Client, author: object, own_message: Message, media_root: Path
+    settings: object, client: Client, author: Member, own_message: Message, media_root: Path
 ) -> None:
     settings.KYOSO_UPLOAD_MAX_BYTES = 1000  # type: ignore[attr-defined]
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100  # type: ignore[attr-defined]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import IO, cast
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from kyoso.chat import actions, attachments, events
+from kyoso.accounts.models import Member
+from kyoso.chat import actions, events
 from kyoso.chat.errors import (
     ChannelArchived,
     EmptyFile,
@@ -44,12 +46,12 @@ def upload(name: str, data: bytes) -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def author() -> object:
+def author() -> Member:
     return make_member()
 
 
 @pytest.fixture
-def message(author: object) -> Message:
+def message(author: Member) -> Message:
     channel = make_channel("窓口DX", creator=author)
     return make_message(channel, author, "資料を共有します")
 
@@ -83,9 +85,9 @@ def message(author: object) -> Message:
     ],
 )
 def test_each_allowed_type_is_attached_with_its_detected_type(
-    author: object, message: Message, media_root: Path, name: str, data: bytes, content_type: str
+    author: Member, message: Message, media_root: Path, name: str, data: bytes, content_type: str
 ) -> None:
-    [attachment] = attachments.attach_files(uploader=author, message=message, files=[upload(name, data)])
+    [attachment] = actions.attach_files(uploader=author, message=message, files=[upload(name, data)])
 
     attachment.refresh_from_db()
     assert attachment.message == message
@@ -100,10 +102,10 @@ def test_each_allowed_type_is_attached_with_its_detected_type(
 
 
 def test_storage_path_is_random_and_never_contains_the_members_file_name(
-    author: object, message: Message
+    author: Member, message: Message
 ) -> None:
     files = [upload("予算書.pdf", samples.MINIMAL_PDF), upload("予算書.pdf", samples.MINIMAL_PDF)]
-    first, second = attachments.attach_files(uploader=author, message=message, files=files)
+    first, second = actions.attach_files(uploader=author, message=message, files=files)
 
     assert first.storage_path != second.storage_path
     for attachment in (first, second):
@@ -113,10 +115,10 @@ def test_storage_path_is_random_and_never_contains_the_members_file_name(
 
 
 def test_renamed_executable_is_refused_and_nothing_is_stored(
-    author: object, message: Message, media_root: Path
+    author: Member, message: Message, media_root: Path
 ) -> None:
     with pytest.raises(FileTypeNotAllowed):
-        attachments.attach_files(
+        actions.attach_files(
             uploader=author, message=message, files=[upload("予算書.pdf", samples.WINDOWS_EXECUTABLE)]
         )
     assert Attachment.objects.count() == 0
@@ -126,27 +128,27 @@ def test_renamed_executable_is_refused_and_nothing_is_stored(
 @pytest.mark.parametrize(
     ("name", "data"), [("案内.html", samples.HTML_PAGE), ("logo.svg", samples.SVG_IMAGE)]
 )
-def test_html_and_svg_are_refused(author: object, message: Message, name: str, data: bytes) -> None:
+def test_html_and_svg_are_refused(author: Member, message: Message, name: str, data: bytes) -> None:
     with pytest.raises(FileTypeNotAllowed) as refused:
-        attachments.attach_files(uploader=author, message=message, files=[upload(name, data)])
+        actions.attach_files(uploader=author, message=message, files=[upload(name, data)])
     assert "添付できません" in str(refused.value)
 
 
-def test_one_refused_file_refuses_the_whole_batch(author: object, message: Message, media_root: Path) -> None:
+def test_one_refused_file_refuses_the_whole_batch(author: Member, message: Message, media_root: Path) -> None:
     files = [upload("ok.pdf", samples.MINIMAL_PDF), upload("bad.pdf", samples.WINDOWS_EXECUTABLE)]
     with pytest.raises(FileTypeNotAllowed):
-        attachments.attach_files(uploader=author, message=message, files=files)
+        actions.attach_files(uploader=author, message=message, files=files)
     assert Attachment.objects.count() == 0
     assert stored_files(media_root) == []
 
 
 def test_file_over_the_size_limit_is_refused_and_nothing_is_stored(
-    settings: object, author: object, message: Message, media_root: Path
+    settings: object, author: Member, message: Message, media_root: Path
 ) -> None:
     settings.KYOSO_UPLOAD_MAX_BYTES = 100  # type: ignore[attr-defined]
     with pytest.raises(FileTooLarge):
-        attachments.attach_files(uploader=author, message=message, files=[upload("big.csv", b"a,b\n" * 26)])
-    attachments.attach_files(uploader=author, message=message, files=[upload("ok.csv", b"a,b\n" * 25)])
+        actions.attach_files(uploader=author, message=message, files=[upload("big.csv", b"a,b\n" * 26)])
+    actions.attach_files(uploader=author, message=message, files=[upload("ok.csv", b"a,b\n" * 25)])
     assert Attachment.objects.count() == 1
 
 
@@ -161,41 +163,39 @@ class HugeUpload(io.RawIOBase):
 
 
 def test_a_2gb_upload_is_refused_from_its_size_without_being_read(
-    author: object, message: Message, media_root: Path
+    author: Member, message: Message, media_root: Path
 ) -> None:
     with pytest.raises(FileTooLarge) as refused:
-        attachments.attach_files(uploader=author, message=message, files=[HugeUpload()])
+        actions.attach_files(uploader=author, message=message, files=[cast(IO[bytes], HugeUpload())])
     assert "大きすぎる" in str(refused.value)
     assert stored_files(media_root) == []
 
 
-def test_empty_files_and_empty_batches_are_refused(author: object, message: Message) -> None:
+def test_empty_files_and_empty_batches_are_refused(author: Member, message: Message) -> None:
     with pytest.raises(EmptyFile):
-        attachments.attach_files(uploader=author, message=message, files=[upload("empty.csv", b"")])
+        actions.attach_files(uploader=author, message=message, files=[upload("empty.csv", b"")])
     with pytest.raises(EmptyFile):
-        attachments.attach_files(uploader=author, message=message, files=[])
+        actions.attach_files(uploader=author, message=message, files=[])
 
 
 def test_too_many_files_on_one_message_are_refused(
-    settings: object, author: object, message: Message
+    settings: object, author: Member, message: Message
 ) -> None:
     settings.KYOSO_UPLOAD_MAX_FILES = 2  # type: ignore[attr-defined]
-    attachments.attach_files(uploader=author, message=message, files=[upload("1.pdf", samples.MINIMAL_PDF)])
+    actions.attach_files(uploader=author, message=message, files=[upload("1.pdf", samples.MINIMAL_PDF)])
     files = [upload("2.pdf", samples.MINIMAL_PDF), upload("3.pdf", samples.MINIMAL_PDF)]
     with pytest.raises(TooManyFiles):
-        attachments.attach_files(uploader=author, message=message, files=files)
+        actions.attach_files(uploader=author, message=message, files=files)
     assert message.attachments.count() == 1
 
 
 def test_image_gets_a_thumbnail_at_most_400px_without_exif(
-    author: object, message: Message, media_root: Path
+    author: Member, message: Message, media_root: Path
 ) -> None:
     photo = samples.image_bytes("JPEG", size=(1600, 1200), exif=True)
     assert Image.open(io.BytesIO(photo)).getexif()  # the original carries camera and GPS data
 
-    [attachment] = attachments.attach_files(
-        uploader=author, message=message, files=[upload("現場.jpg", photo)]
-    )
+    [attachment] = actions.attach_files(uploader=author, message=message, files=[upload("現場.jpg", photo)])
 
     assert (attachment.width, attachment.height) == (1600, 1200)
     assert attachment.is_image
@@ -207,80 +207,70 @@ def test_image_gets_a_thumbnail_at_most_400px_without_exif(
     assert "exif" not in thumbnail.info
 
 
-def test_transparent_image_thumbnail_is_png(author: object, message: Message, media_root: Path) -> None:
+def test_transparent_image_thumbnail_is_png(author: Member, message: Message, media_root: Path) -> None:
     logo = samples.image_bytes("PNG", size=(100, 50), mode="RGBA")
-    [attachment] = attachments.attach_files(
-        uploader=author, message=message, files=[upload("logo.png", logo)]
-    )
+    [attachment] = actions.attach_files(uploader=author, message=message, files=[upload("logo.png", logo)])
     thumbnail = Image.open(media_root / attachment.thumbnail_path)
     assert thumbnail.format == "PNG"
     assert thumbnail.size == (100, 50)
 
 
-def test_documents_have_no_thumbnail(author: object, message: Message) -> None:
-    [attachment] = attachments.attach_files(
+def test_documents_have_no_thumbnail(author: Member, message: Message) -> None:
+    [attachment] = actions.attach_files(
         uploader=author, message=message, files=[upload("a.pdf", samples.MINIMAL_PDF)]
     )
     assert attachment.thumbnail_path == ""
     assert not attachment.is_image
 
 
-def test_decompression_bomb_is_refused(author: object, message: Message, media_root: Path) -> None:
+def test_decompression_bomb_is_refused(author: Member, message: Message, media_root: Path) -> None:
     with pytest.raises(ImageTooLarge) as refused:
-        attachments.attach_files(
-            uploader=author, message=message, files=[upload("bomb.png", samples.png_bomb())]
-        )
+        actions.attach_files(uploader=author, message=message, files=[upload("bomb.png", samples.png_bomb())])
     assert "画素数" in str(refused.value)
     assert stored_files(media_root) == []
 
 
-def test_image_over_the_pixel_setting_is_refused(settings: object, author: object, message: Message) -> None:
+def test_image_over_the_pixel_setting_is_refused(settings: object, author: Member, message: Message) -> None:
     settings.KYOSO_UPLOAD_MAX_IMAGE_PIXELS = 10_000  # type: ignore[attr-defined]
     with pytest.raises(ImageTooLarge):
-        attachments.attach_files(
+        actions.attach_files(
             uploader=author, message=message, files=[upload("a.png", samples.image_bytes(size=(101, 100)))]
         )
 
 
-def test_truncated_image_is_refused(author: object, message: Message) -> None:
+def test_truncated_image_is_refused(author: Member, message: Message) -> None:
     broken = samples.image_bytes("PNG", size=(300, 300))[:200]
     with pytest.raises(UnreadableImage):
-        attachments.attach_files(uploader=author, message=message, files=[upload("broken.png", broken)])
+        actions.attach_files(uploader=author, message=message, files=[upload("broken.png", broken)])
 
 
 def test_only_the_author_may_attach_to_a_message(message: Message) -> None:
     other = make_member()
     with pytest.raises(NotAllowedToPost):
-        attachments.attach_files(
-            uploader=other, message=message, files=[upload("a.pdf", samples.MINIMAL_PDF)]
-        )
+        actions.attach_files(uploader=other, message=message, files=[upload("a.pdf", samples.MINIMAL_PDF)])
 
 
-def test_cannot_attach_to_a_message_in_an_archived_channel(author: object, message: Message) -> None:
+def test_cannot_attach_to_a_message_in_an_archived_channel(author: Member, message: Message) -> None:
     from django.utils import timezone
 
     message.channel.archived_at = timezone.now()
     message.channel.save()
     with pytest.raises(ChannelArchived):
-        attachments.attach_files(
-            uploader=author, message=message, files=[upload("a.pdf", samples.MINIMAL_PDF)]
-        )
+        actions.attach_files(uploader=author, message=message, files=[upload("a.pdf", samples.MINIMAL_PDF)])
 
 
-def test_cannot_attach_to_a_deleted_message(author: object, message: Message) -> None:
+def test_cannot_attach_to_a_deleted_message(author: Member, message: Message) -> None:
     from django.utils import timezone
 
     Message.objects.filter(pk=message.pk).update(deleted_at=timezone.now())
     with pytest.raises(MessageNotFound):
-        attachments.attach_files(
-            uploader=author, message=message, files=[upload("a.pdf", samples.MINIMAL_PDF)]
-        )
+        actions.attach_files(uploader=author, message=message, files=[upload("a.pdf", samples.MINIMAL_PDF)])
 
 
-def test_post_message_with_files_posts_both_or_neither(author: object, media_root: Path) -> None:
+def test_post_message_with_files_posts_both_or_neither(author: Member, media_root: Path) -> None:
     channel = make_channel("子育て支援", creator=author)
 
-    message, [attachment] = attachments.post_message_with_files(
+    message, [attachment] = actions.post_message_with_files(
         author=author,
         channel=channel,
         text="様式です",
@@ -289,21 +279,52 @@ def test_post_message_with_files_posts_both_or_neither(author: object, media_roo
     assert attachment.message == message
 
     with pytest.raises(FileTypeNotAllowed):
-        attachments.post_message_with_files(
+        actions.post_message_with_files(
             author=author, channel=channel, text="もう一つ", files=[upload("x.pdf", samples.HTML_PAGE)]
         )
     assert Message.objects.filter(channel=channel).count() == 1
     assert len(stored_files(media_root)) == 1
 
 
+def test_a_post_with_two_files_is_one_created_event_that_lists_them(
+    author: Member, django_capture_on_commit_callbacks: object
+) -> None:
+    channel = make_channel("子育て支援", creator=author)
+    heard: list[tuple[str, dict]] = []
+    unsubscribe = events.subscribe(lambda audience, event: heard.append((audience, event)))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+            message, attachments = actions.post_message_with_files(
+                author=author,
+                channel=channel,
+                text="様式と写真です",
+                files=[upload("様式.pdf", samples.MINIMAL_PDF), upload("写真.png", samples.image_bytes())],
+            )
+    finally:
+        unsubscribe()
+
+    about_message = [(a, e) for a, e in heard if e["type"].startswith("message.")]
+    [(audience, event)] = about_message
+    assert event["type"] == "message.created"
+    assert audience == events.channel_audience(channel.pk)
+    assert event["data"]["id"] == message.pk
+    assert [(f["id"], f["name"]) for f in event["data"]["attachments"]] == [
+        (attachments[0].pk, "様式.pdf"),
+        (attachments[1].pk, "写真.png"),
+    ]
+    assert (
+        event["data"]["attachments"][1]["thumbnail_url"] == f"/channels/files/{attachments[1].pk}/thumbnail/"
+    )
+
+
 def test_attaching_publishes_the_messages_files_to_the_channel(
-    author: object, message: Message, django_capture_on_commit_callbacks: object
+    author: Member, message: Message, django_capture_on_commit_callbacks: object
 ) -> None:
     heard: list[tuple[str, dict]] = []
     unsubscribe = events.subscribe(lambda audience, event: heard.append((audience, event)))
     try:
         with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
-            [attachment] = attachments.attach_files(
+            [attachment] = actions.attach_files(
                 uploader=author, message=message, files=[upload("写真.png", samples.image_bytes())]
             )
     finally:
@@ -320,9 +341,9 @@ def test_attaching_publishes_the_messages_files_to_the_channel(
 
 
 def test_discarding_a_deleted_messages_files_removes_rows_and_stored_bytes(
-    author: object, message: Message, media_root: Path, django_capture_on_commit_callbacks: object
+    author: Member, message: Message, media_root: Path, django_capture_on_commit_callbacks: object
 ) -> None:
-    attachments.attach_files(
+    actions.attach_files(
         uploader=author,
         message=message,
         files=[upload("名簿.csv", samples.CSV_ROWS.encode()), upload("写真.png", samples.image_bytes())],
@@ -330,16 +351,16 @@ def test_discarding_a_deleted_messages_files_removes_rows_and_stored_bytes(
     assert len(stored_files(media_root)) == 3  # two files and one thumbnail
 
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
-        assert attachments.discard_message_files(message=message) == 2
+        assert actions.discard_message_files(message=message) == 2
 
     assert Attachment.objects.count() == 0
     assert stored_files(media_root) == []
 
 
 def test_deleting_a_message_removes_its_files(
-    author: object, message: Message, media_root: Path, django_capture_on_commit_callbacks: object
+    author: Member, message: Message, media_root: Path, django_capture_on_commit_callbacks: object
 ) -> None:
-    attachments.attach_files(
+    actions.attach_files(
         uploader=author, message=message, files=[upload("名簿.csv", samples.CSV_ROWS.encode())]
     )
     assert len(stored_files(media_root)) == 1
@@ -352,7 +373,7 @@ def test_deleting_a_message_removes_its_files(
 
 
 def test_rotated_phone_photo_is_measured_and_thumbnailed_the_right_way_up(
-    author: object, message: Message, media_root: Path
+    author: Member, message: Message, media_root: Path
 ) -> None:
     image = Image.new("RGB", (800, 600))
     metadata = Image.Exif()
@@ -360,7 +381,7 @@ def test_rotated_phone_photo_is_measured_and_thumbnailed_the_right_way_up(
     output = io.BytesIO()
     image.save(output, "JPEG", exif=metadata.tobytes())
 
-    [attachment] = attachments.attach_files(
+    [attachment] = actions.attach_files(
         uploader=author, message=message, files=[upload("縦.jpg", output.getvalue())]
     )
 

@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 
+from kyoso.accounts.models import Member
 from kyoso.chat import actions
 from kyoso.chat.models import Attachment, Message, Reaction
 from kyoso.chat.queries import mentions_for
@@ -20,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 360, "height": 740}
 
 
-def sign_in_as(page: object, member: object, live_server: object) -> None:
+def sign_in_as(page: object, member: Member, live_server: object) -> None:
     """Put a signed-in session cookie into the browser: these journeys are not about signing in."""
     client = Client()
     force_login_verified(client, member)

@@ -3,6 +3,7 @@ a post, a stamp, typing and a deletion by one member appear for the other withou
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,6 +92,92 @@ def test_post_stamp_typing_and_delete_reach_the_other_browser_through_another_pr
                 writer.locator(f"#m-{message_id} [data-message-menu]").click()
                 writer.locator(f"#m-{message_id}").get_by_role("link", name="削除").click()
                 reader.locator(f"#m-{message_id} .message__tombstone").wait_for(timeout=WAIT_MS)
+    finally:
+        for server in servers:
+            server.stop()
+        redis.stop()
+
+
+# The copy of one message on the page, its form tokens blanked (they differ on every page load), set
+# beside the copy the page had before it reloaded: "" when the two are the same DOM.
+SAME_AS_BEFORE = """([before, id]) => {
+  const parse = (html) => {
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    const node = template.content.firstElementChild;
+    const tokens = node.querySelectorAll("input[name=csrfmiddlewaretoken]");
+    tokens.forEach((input) => input.setAttribute("value", ""));
+    return node;
+  };
+  const live = parse(before);
+  const page = parse(document.getElementById(id).outerHTML);
+  return live.isEqualNode(page) ? "" : `${live.outerHTML}\\n---- after reload ----\\n${page.outerHTML}`;
+}"""
+
+
+def test_a_message_that_arrived_live_is_the_same_markup_as_after_a_reload(
+    browser: Any, tmp_path: Path
+) -> None:
+    """Posted, stamped by both, and edited while the reader watched: then the reader reloads."""
+    if redis_server_path() is None:
+        service_unavailable("redis-server", "not on PATH (Debian: apt-get install redis-server)")
+    redis = RedisServer(tmp_path)
+    redis.start()
+    servers: list[Server] = []
+    try:
+        with server_database(tmp_path) as database_url:
+            community = Community(tmp_path / "var", database_url, redis.url)
+            community.setup(members=2)
+            servers = [Server(community), Server(community)]
+            for server in servers:
+                server.start()
+            with (
+                chat_page(browser, servers[0], community.cookies[0]) as writer,
+                chat_page(browser, servers[1], community.cookies[1]) as reader,
+            ):
+                box = writer.locator("#composer-text")
+                box.fill("比較用の **投稿** です")
+                box.press("Enter")
+                arrived = reader.locator("[data-stream] .message", has_text="比較用の")
+                arrived.locator("strong", has_text="投稿").wait_for(timeout=WAIT_MS)
+                message_id = arrived.get_attribute("data-message-id")
+                item = f"#m-{message_id}"
+
+                reader.locator(f"{item} [data-stamp-picker]").click()
+                reader.locator(f"{item} .stamp-picker__stamp", has_text="共創").click()
+                reader.locator(f"{item} button.stamp[aria-pressed=true]", has_text="共創").wait_for(
+                    timeout=WAIT_MS
+                )
+                writer.locator(f"{item} button.stamp", has_text="共創").wait_for(timeout=WAIT_MS)
+                writer.locator(f"{item} [data-stamp-picker]").click()
+                writer.locator(f"{item} .stamp-picker__stamp", has_text="なるほど").click()
+                writer.locator(f"{item} button.stamp", has_text="なるほど").wait_for(timeout=WAIT_MS)
+                writer.locator(f"{item} .message__actions").get_by_text("…", exact=True).click()
+                writer.locator(item).get_by_role("link", name="編集").click()
+                writer.locator(item).get_by_label("メッセージを編集").fill(
+                    "比較用の **投稿** です（追記あり）"
+                )
+                writer.locator(item).get_by_role("button", name="保存").click()
+
+                reader.locator(f"{item} .message__body", has_text="追記あり").wait_for(timeout=WAIT_MS)
+                reader.locator(f"{item} button.stamp", has_text="なるほど").wait_for(timeout=WAIT_MS)
+                mine = reader.locator(f"{item} button.stamp", has_text="共創")
+                assert mine.get_attribute("aria-pressed") == "true"  # the reader's own, kept through redraws
+                assert (
+                    reader.locator(f"{item} button.stamp", has_text="なるほど").get_attribute("aria-pressed")
+                    == "false"
+                )
+                live_copy = reader.locator(item).evaluate("(node) => node.outerHTML")
+
+                reader.reload()
+                reader.locator(item).wait_for(timeout=WAIT_MS)
+                difference = reader.evaluate(SAME_AS_BEFORE, [live_copy, f"m-{message_id}"])
+                live, _, reloaded = difference.partition("\n---- after reload ----\n")
+                assert difference == "", "\n".join(
+                    difflib.unified_diff(
+                        live.splitlines(), reloaded.splitlines(), "live", "reloaded", lineterm=""
+                    )
+                )
     finally:
         for server in servers:
             server.stop()

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from kyoso.accounts.models import Member
-from kyoso.chat import bulk as actions
-from kyoso.chat.bulk import ImportedMessage, MessageImporter
+from kyoso.chat import actions
+from kyoso.chat.actions import ImportedMessage, MessageImporter
 from kyoso.chat.errors import EmptyMessage
 from kyoso.chat.models import Channel, ChannelMembership, Message, Reaction
 from kyoso.testing.factories import make_channel, make_member, stamp_named

@@ -62,6 +62,7 @@ def test_author_edits_and_the_previous_text_is_kept(author, channel, published) 
     assert audience == channel_audience(channel.pk)
     assert set(event) == {"id", "type", "at", "data"}
     assert event["data"]["html"] == message.html
+    assert message.edited_at is not None
     assert event["data"]["edited_at"] == message.edited_at.isoformat()
 
 
@@ -151,7 +152,9 @@ def test_author_deletes_leaving_a_tombstone_and_the_thread_intact(author, channe
     _root, items = thread_messages(other, root.pk)
     assert [item.message.pk for item in items] == [root.pk, reply.pk]
     assert sent.types == ["message.deleted"]
-    assert sent.data("message.deleted") == [{"id": root.pk, "channel_id": channel.pk, "thread_root_id": None}]
+    [deleted] = sent.data("message.deleted")
+    assert "このメッセージは削除されました" in deleted.pop("fragments")["ja"]["stream"]
+    assert deleted == {"id": root.pk, "channel_id": channel.pk, "thread_root_id": None}
 
 
 def test_deleting_a_reply_keeps_the_reply_count(author, channel) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import StreamingHttpResponse
 from django.test import Client
 from PIL import Image
 
@@ -87,11 +88,13 @@ def test_stamp_page_adds_a_stamp_and_the_picture_is_served_to_members_only() -> 
     )
     assert response.status_code == 302
     stamp = Stamp.objects.get(name="ナイス")
+    assert stamp.image_url is not None
 
     member_client = Client()
     force_login_verified(member_client, make_member())
     picture = member_client.get(stamp.image_url)
     assert picture.status_code == 200
+    assert isinstance(picture, StreamingHttpResponse)
     assert picture["Content-Type"] == "image/png"
     assert picture["X-Content-Type-Options"] == "nosniff"
     assert Image.open(io.BytesIO(b"".join(picture.streaming_content))).format == "PNG"

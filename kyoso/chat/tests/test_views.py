@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from kyoso.accounts.models import Member
 from kyoso.chat.models import ChannelCategory, ChannelKind, Message
 from kyoso.chat.queries import HISTORY_PAGE_SIZE
 from kyoso.testing.factories import (
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def member(client: Client) -> object:
+def member(client: Client) -> Member:
     member = make_member(make_organization("久留米市"), display_name="久留米 花子", department="市民課")
     client.force_login(member)
     return member
@@ -44,7 +45,7 @@ def test_channel_pages_require_sign_in(client: Client) -> None:
 
 
 def test_directory_groups_visible_channels_by_category_with_member_counts(
-    client: Client, member: object
+    client: Client, member: Member
 ) -> None:
     other = make_member()
     make_channel("窓口業務", creator=other, members=[member], purpose="窓口の困りごとを話す場所")
@@ -62,7 +63,7 @@ def test_directory_groups_visible_channels_by_category_with_member_counts(
 
 
 def test_channel_shows_messages_oldest_first_with_author_affiliation_and_time(
-    client: Client, member: object
+    client: Client, member: Member
 ) -> None:
     channel = make_channel("窓口業務", creator=member)
     make_message(channel, member, "一つ目の投稿")
@@ -76,13 +77,13 @@ def test_channel_shows_messages_oldest_first_with_author_affiliation_and_time(
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[^"]+">', body)
 
 
-def test_japanese_channel_slugs_work(client: Client, member: object) -> None:
+def test_japanese_channel_slugs_work(client: Client, member: Member) -> None:
     channel = make_channel("子育て支援", creator=member)
     assert channel.slug == "子育て支援"
     assert client.get(f"/channels/{channel.slug}/").status_code == 200
 
 
-def test_member_cannot_open_a_private_channel_they_do_not_belong_to(client: Client, member: object) -> None:
+def test_member_cannot_open_a_private_channel_they_do_not_belong_to(client: Client, member: Member) -> None:
     owner = make_member()
     secret = make_channel("運営会議", creator=owner, kind=ChannelKind.PRIVATE)
     root = make_message(secret, owner, "非公開の相談")
@@ -93,7 +94,7 @@ def test_member_cannot_open_a_private_channel_they_do_not_belong_to(client: Clie
 
 
 def test_thread_of_a_private_channel_is_hidden_even_through_a_public_channel_url(
-    client: Client, member: object
+    client: Client, member: Member
 ) -> None:
     owner = make_member()
     public = make_channel("雑談", creator=owner)
@@ -102,7 +103,7 @@ def test_thread_of_a_private_channel_is_hidden_even_through_a_public_channel_url
     assert client.get(f"/channels/{public.slug}/threads/{root.pk}/").status_code == 404
 
 
-def test_member_of_a_private_channel_can_read_it(client: Client, member: object) -> None:
+def test_member_of_a_private_channel_can_read_it(client: Client, member: Member) -> None:
     owner = make_member()
     secret = make_channel("運営会議", creator=owner, kind=ChannelKind.PRIVATE, members=[member])
     make_message(secret, owner, "非公開の相談")
@@ -111,7 +112,7 @@ def test_member_of_a_private_channel_can_read_it(client: Client, member: object)
     assert "非公開" in body
 
 
-def test_deleted_message_shows_a_tombstone_and_not_its_text(client: Client, member: object) -> None:
+def test_deleted_message_shows_a_tombstone_and_not_its_text(client: Client, member: Member) -> None:
     channel = make_channel("窓口業務", creator=member)
     message = make_message(channel, member, "うっかり個人情報を書いてしまった")
     Message.objects.filter(pk=message.pk).update(deleted_at=timezone.now())
@@ -122,7 +123,7 @@ def test_deleted_message_shows_a_tombstone_and_not_its_text(client: Client, memb
     assert "うっかり個人情報を書いてしまった" not in body
 
 
-def test_message_with_a_script_tag_is_shown_as_text(client: Client, member: object) -> None:
+def test_message_with_a_script_tag_is_shown_as_text(client: Client, member: Member) -> None:
     channel = make_channel("窓口業務", creator=member)
     make_message(channel, member, "<script>alert('x')</script> と <b>太字</b>")
 
@@ -133,7 +134,7 @@ def test_message_with_a_script_tag_is_shown_as_text(client: Client, member: obje
     assert "<b>太字</b>" not in body
 
 
-def test_stamps_show_count_and_how_many_organisations(client: Client, member: object) -> None:
+def test_stamps_show_count_and_how_many_organisations(client: Client, member: Member) -> None:
     channel = make_channel("窓口業務", creator=member)
     message = make_message(channel, member, "書かない窓口を始めました")
     city = make_organization("八女市")
@@ -150,7 +151,7 @@ def test_stamps_show_count_and_how_many_organisations(client: Client, member: ob
 
 
 def test_reply_count_links_to_the_thread_which_shows_parent_and_replies(
-    client: Client, member: object
+    client: Client, member: Member
 ) -> None:
     channel = make_channel("窓口業務", creator=member)
     root = make_message(channel, member, "マイナンバーカードの交付予約、どうしていますか")
@@ -169,7 +170,7 @@ def test_reply_count_links_to_the_thread_which_shows_parent_and_replies(
     assert thread_page.index("うちはオンライン予約です") < thread_page.index("土曜開庁もしています")
 
 
-def test_older_messages_are_read_by_keyset_pagination_without_offset(client: Client, member: object) -> None:
+def test_older_messages_are_read_by_keyset_pagination_without_offset(client: Client, member: Member) -> None:
     channel = make_channel("窓口業務", creator=member)
     messages = [make_message(channel, member, f"投稿その{n}") for n in range(HISTORY_PAGE_SIZE + 5)]
 
@@ -194,7 +195,7 @@ def test_older_messages_are_read_by_keyset_pagination_without_offset(client: Cli
 
 
 @pytest.mark.parametrize("before", ["abc", "-1", "0", "１２"])
-def test_malformed_page_marker_is_a_bad_request(client: Client, member: object, before: str) -> None:
+def test_malformed_page_marker_is_a_bad_request(client: Client, member: Member, before: str) -> None:
     channel = make_channel("窓口業務", creator=member)
     response = client.get(f"/channels/{channel.slug}/", {"before": before})
     assert response.status_code == 400
@@ -202,7 +203,7 @@ def test_malformed_page_marker_is_a_bad_request(client: Client, member: object, 
 
 
 def test_sidebar_lists_joined_channels_with_unread_counts_and_marks_the_current_one(
-    client: Client, member: object
+    client: Client, member: Member
 ) -> None:
     other = make_member()
     lunch = make_channel("雑談", creator=other, members=[member])
@@ -211,7 +212,9 @@ def test_sidebar_lists_joined_channels_with_unread_counts_and_marks_the_current_
 
     body = page_text(client.get(f"/channels/{desk.slug}/"))
 
-    sidebar = re.search(r'<nav id="channel-sidebar".*?</nav>', body, re.S).group(0)
+    found = re.search(r'<nav id="channel-sidebar".*?</nav>', body, re.S)
+    assert found is not None
+    sidebar = found.group(0)
     assert "雑談" in sidebar and "窓口業務" in sidebar
     assert re.search(r'<span class="badge" data-unread-count>1<span class="visually-hidden">', sidebar)
     current = re.search(

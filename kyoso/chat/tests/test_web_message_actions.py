@@ -97,7 +97,7 @@ def test_refused_edit_keeps_the_message_and_shows_the_draft(
 
     assert response.status_code == 400
     if fragment:
-        assert response.json()["error"] == {"code": "MessageTooLong", "message": "メッセージが長すぎます。"}
+        assert response.json()["error"] == {"code": "message_too_long", "message": "メッセージが長すぎます。"}
     else:
         assert "メッセージが長すぎます。" in page(response)
         assert textarea(page(response), "edit") == draft
@@ -183,7 +183,7 @@ def test_member_cannot_delete_someone_elses_message_but_a_moderator_can(
 ) -> None:
     refused = client.post(url("delete", channel, theirs.pk), headers=FRAGMENT)
     assert refused.status_code == 403
-    assert refused.json()["error"]["code"] == "NotAllowed"
+    assert refused.json()["error"]["code"] == "not_allowed"
     theirs.refresh_from_db()
     assert theirs.deleted_at is None
 
@@ -279,6 +279,7 @@ def test_reactions_page_lists_who_stamped_with_their_organisation(
 
 def test_non_member_can_stamp_in_a_public_channel(client: Client, hanako: Member) -> None:
     public = make_channel("子育て支援", creator=make_member())
+    assert public.created_by is not None
     message = make_message(public, public.created_by, "保育園の入園申込")
 
     response = client.post(url("stamp", public, message.pk), {"stamp": stamp_named().pk}, headers=FRAGMENT)

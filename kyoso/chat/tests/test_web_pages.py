@@ -5,6 +5,7 @@ creating channels, inviting, direct messages and the people search.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -164,6 +165,7 @@ def test_marking_a_channel_read_moves_its_unread_badge(
     client: Client, hanako: Member, channel: Channel
 ) -> None:
     lunch = make_channel("雑談", creator=make_member(), members=[hanako])
+    assert lunch.created_by is not None
     first, second = (
         make_message(lunch, lunch.created_by, "お昼どうしてますか"),
         make_message(lunch, lunch.created_by, "社食です"),
@@ -381,7 +383,7 @@ def test_direct_message_needs_someone_active_to_talk_to(client: Client, hanako: 
 # People search
 
 
-def search(client: Client, **query: object) -> list[dict[str, object]]:
+def search(client: Client, **query: Any) -> list[dict[str, object]]:
     response = client.get(reverse("chat:member_search"), query)
     assert response.status_code == 200
     return response.json()["members"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from kyoso.accounts.models import Role
+from kyoso.accounts.models import Member, Role
 from kyoso.chat import actions
 from kyoso.chat.models import Channel, ChannelKind
 from kyoso.testing.auth import force_login_verified
@@ -14,7 +14,7 @@ from kyoso.testing.factories import make_channel, make_member, make_message
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(member: object) -> Client:
+def signed_in(member: Member) -> Client:
     client = Client()
     force_login_verified(client, member)
     return client

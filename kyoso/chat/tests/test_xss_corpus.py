@@ -236,7 +236,7 @@ def assert_inert_page(html: str, *, bodies: int) -> None:
             src = attributes.get("src") or ""
             assert src.startswith("/static/") or attributes.get("type") == "application/json", attributes
         if tag == "meta":
-            assert "http-equiv" not in attributes or attributes["http-equiv"].lower() != "refresh"
+            assert "http-equiv" not in attributes or (attributes["http-equiv"] or "").lower() != "refresh"
         if tag == "img":
             assert (attributes.get("src") or "").startswith("/"), attributes
 

@@ -8,40 +8,17 @@ from django.contrib import messages as flash
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from kyoso.accounts.models import Member, Role
+from kyoso.accounts.models import Member
+from kyoso.accounts.requests import MemberRequest
 from kyoso.chat import queries
-from kyoso.chat.attachment_queries import attachments_by_message
-from kyoso.chat.errors import (
-    AttachmentNotFound,
-    ChannelNotFound,
-    ChatError,
-    FileTooLarge,
-    MessageNotFound,
-    NotAllowed,
-    NotAllowedToPost,
-)
-from kyoso.chat.models import Channel, Message, PostingPolicy
+from kyoso.chat.models import Channel, Message
+from kyoso.chat.queries.attachments import attachments_by_message
+from kyoso.chat.rendering import STREAM, THREAD, place_context, shared_context
 from kyoso.chat.views.client import client_config
-
-FRAGMENT_HEADER = "X-Kyoso-Fragment"
-
-# What a member may not read is "not found", never "forbidden": existence does not leak.
-ERROR_STATUS: dict[type[ChatError], int] = {
-    ChannelNotFound: 404,
-    MessageNotFound: 404,
-    AttachmentNotFound: 404,
-    NotAllowed: 403,
-    NotAllowedToPost: 403,
-    FileTooLarge: 413,
-}
-
-
-def error_status(error: ChatError) -> int:
-    return next((status for cls, status in ERROR_STATUS.items() if isinstance(error, cls)), 400)
+from kyoso.core.errors import FRAGMENT_HEADER, MemberFacingError, refusal_response
 
 
 def wants_fragment(request: HttpRequest) -> bool:
@@ -78,40 +55,19 @@ def decorate(member: Member, views: list[queries.MessageView]) -> list[queries.M
     return views
 
 
-def composer_state(member: Member, channel: Channel) -> str:
-    """Whether the member can write here, and if not, what the page says instead of a message box."""
-    if channel.archived_at is not None:
-        return "archived"
-    if not queries.is_channel_member(member, channel):
-        return "join"
-    if channel.posting_policy == PostingPolicy.OPERATORS and member.role != Role.OPERATOR:
-        return "announcement"
-    return "post"
-
-
-def message_context(request: HttpRequest, channel: Channel) -> dict[str, object]:
+def message_context(request: MemberRequest, channel: Channel) -> dict[str, object]:
     """What every rendering of a message needs besides the message itself."""
     member = request.user
-    state = composer_state(member, channel)
+    # The same rule post_message applies: a message box only where posting would be accepted.
+    state = queries.posting_state(member, channel)
     stamps = queries.stamp_set()
     # Stamps need no membership in a public channel; replies and edits do.
     can_stamp = channel.archived_at is None and (state != "join" or channel.is_public)
     config = client_config(request, channel, stamps)
     config.update(composer=state, canStamp=can_stamp)
     return {
-        "channel": channel,
-        # Every message links to its thread, stamps, menu and author: one reverse() for the page, not
-        # a dozen per message (they were most of a page's rendering time).
-        "channel_url": reverse("chat:channel", args=[channel.slug]),
-        "member_base": reverse("accounts:member", args=[0]).removesuffix("0/"),
+        **shared_context(channel),
         "stamps": stamps,
-        "labels": {
-            "stamp": _("スタンプを押す"),
-            "more": _("その他の操作"),
-            "stamp_for": _("%(name)sさんのメッセージにスタンプを押す"),
-            "reply_to": _("%(name)sさんのメッセージにスレッドで返信"),
-            "more_for": _("%(name)sさんのメッセージのその他の操作"),
-        },
         "chat_config": config,
         "can_moderate": queries.is_moderator(member),
         "can_edit_channel": channel.kind != "direct" and queries.can_edit_channel(member, channel),
@@ -121,7 +77,7 @@ def message_context(request: HttpRequest, channel: Channel) -> dict[str, object]
 
 
 def render_messages(
-    request: HttpRequest, channel: Channel, messages: Iterable[Message], *, in_thread: bool = False
+    request: MemberRequest, channel: Channel, messages: Iterable[Message], *, in_thread: bool = False
 ) -> dict[int, str]:
     """Each message as the member sees it (their stamps, their menu), keyed by id."""
     views = decorate(request.user, queries.with_stamps(request.user, list(messages)))
@@ -129,7 +85,7 @@ def render_messages(
     return {
         view.message.pk: render_to_string(
             "chat/_message.html",
-            {**context, "item": view, "show_replies": not in_thread, "in_thread": in_thread},
+            {**context, **place_context(view.message, THREAD if in_thread else STREAM), "item": view},
             request=request,
         )
         for view in views
@@ -152,12 +108,9 @@ def answer(
     return HttpResponseRedirect(redirect_to)
 
 
-def refuse(request: HttpRequest, error: ChatError, *, redirect_to: str) -> HttpResponse:
+def refuse(request: HttpRequest, error: MemberFacingError, *, redirect_to: str) -> HttpResponse:
     """A refused form: JSON with the reason for the script, otherwise back with the reason shown."""
     if wants_fragment(request):
-        return JsonResponse(
-            {"ok": False, "error": {"code": type(error).__name__, "message": str(error)}},
-            status=error_status(error),
-        )
+        return refusal_response(error)
     flash.error(request, str(error))
     return HttpResponseRedirect(redirect_to)

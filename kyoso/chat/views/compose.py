@@ -8,27 +8,28 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kyoso.chat import actions, attachments, queries
-from kyoso.chat.attachment_views import TOO_LARGE_FLAG, LimitedUploadHandler, declared_length
-from kyoso.chat.errors import ChannelNotFound, ChatError, FileTooLarge, MessageNotFound, NotAllowed
+from kyoso.accounts.requests import MemberRequest
+from kyoso.chat import actions, queries
+from kyoso.chat.attachment_views import TOO_LARGE_FLAG, declared_length, limit_upload_size
+from kyoso.chat.errors import ChannelNotFound, FileTooLarge, MessageNotFound, NotAllowed
 from kyoso.chat.models import Channel, Message
-from kyoso.chat.upload_limit import max_request_bytes
 from kyoso.chat.views._common import (
     answer,
-    error_status,
     positive_id,
     refuse,
     render_messages,
     wants_fragment,
 )
 from kyoso.chat.views.pages import render_channel
+from kyoso.core.errors import MemberFacingError, refusal_response
+from kyoso.core.limits import max_request_bytes
 
 UPLOAD_FIELD = "files"
 
@@ -46,23 +47,22 @@ def _channel_url(channel: Channel, message: Message | None = None) -> str:
 @csrf_exempt  # checked by csrf_protect below, once the upload limit is in place
 @login_required
 @require_POST
-def post(request: HttpRequest, slug: str) -> HttpResponse:
+def post(request: MemberRequest, slug: str) -> HttpResponse:
     """Post to the channel, or reply in a thread (``thread``), with files (``files``) if any.
 
     A body declared larger than any allowed upload is refused before a byte of it is read.
     """
     if declared_length(request) > max_request_bytes():
         return _refuse_post(request, slug, FileTooLarge())
-    request.upload_handlers.insert(0, LimitedUploadHandler(request))
+    limit_upload_size(request)
     return _post(request, slug)
 
 
-def _refuse_post(request: HttpRequest, slug: str, error: ChatError, *, text: str = "") -> HttpResponse:
+def _refuse_post(
+    request: MemberRequest, slug: str, error: MemberFacingError, *, text: str = ""
+) -> HttpResponse:
     if wants_fragment(request):
-        return JsonResponse(
-            {"ok": False, "error": {"code": type(error).__name__, "message": str(error)}},
-            status=error_status(error),
-        )
+        return refusal_response(error)
     try:
         channel = queries.channel_for(request.user, slug)
     except ChannelNotFound as missing:
@@ -75,12 +75,12 @@ def _refuse_post(request: HttpRequest, slug: str, error: ChatError, *, text: str
         draft="" if thread_id else text,
         thread_draft=text if thread_id else "",
         error=str(error),
-        status=error_status(error),
+        status=error.status,
     )
 
 
 @csrf_protect
-def _post(request: HttpRequest, slug: str) -> HttpResponse:
+def _post(request: MemberRequest, slug: str) -> HttpResponse:
     files = request.FILES.getlist(UPLOAD_FIELD)
     if getattr(request, TOO_LARGE_FLAG, False):
         # The fields sent before the file (the text, the thread) were read before reading stopped.
@@ -91,20 +91,10 @@ def _post(request: HttpRequest, slug: str) -> HttpResponse:
         thread_id = positive_id(request.POST.get("thread"))
         thread = queries.readable_message(request.user, thread_id) if thread_id else None
         also = request.POST.get("also_in_channel") == "1"
-        if files:
-            message, _added = attachments.post_message_with_files(
-                author=request.user,
-                channel=channel,
-                text=text,
-                files=files,
-                thread=thread,
-                also_in_channel=also,
-            )
-        else:
-            message = actions.post_message(
-                author=request.user, channel=channel, text=text, thread=thread, also_in_channel=also
-            )
-    except ChatError as error:
+        message, _added = actions.post_message_with_files(
+            author=request.user, channel=channel, text=text, files=files, thread=thread, also_in_channel=also
+        )
+    except MemberFacingError as error:
         return _refuse_post(request, slug, error, text=text)
     redirect_to = _thread_url(channel, message) if message.thread_root_id else _channel_url(channel, message)
     html = render_messages(request, channel, [message], in_thread=message.thread_root_id is not None)
@@ -117,13 +107,13 @@ def _post(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _own_message(
-    request: HttpRequest, slug: str, message_id: int, *, moderators_too: bool = False
+    request: MemberRequest, slug: str, message_id: int, *, moderators_too: bool = False
 ) -> tuple[Channel, Message]:
     """The member's own message (or, for ``moderators_too``, any they can read as a moderator)."""
     try:
         channel = queries.channel_for(request.user, slug)
         message = queries.readable_message(request.user, message_id)
-    except ChatError as error:
+    except MemberFacingError as error:
         raise Http404(str(error)) from None
     if message.channel_id != channel.pk or message.deleted_at is not None:
         raise Http404(str(MessageNotFound.message))
@@ -133,12 +123,9 @@ def _own_message(
     return channel, message
 
 
-def _refuse_change(request: HttpRequest, error: NotAllowed) -> HttpResponse:
+def _refuse_change(request: MemberRequest, error: MemberFacingError) -> HttpResponse:
     if wants_fragment(request):
-        return JsonResponse(
-            {"ok": False, "error": {"code": type(error).__name__, "message": str(error)}},
-            status=error_status(error),
-        )
+        return refusal_response(error)
     raise PermissionDenied(str(error))
 
 
@@ -148,12 +135,12 @@ def _back(channel: Channel, message: Message) -> str:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def edit(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+def edit(request: MemberRequest, slug: str, message_id: int) -> HttpResponse:
     """Edit one's own message; the earlier text is kept as a revision that moderators can read."""
     try:
         channel, message = _own_message(request, slug, message_id)
-    except NotAllowed as error:
-        return _refuse_change(request, error)
+    except NotAllowed as not_allowed:
+        return _refuse_change(request, not_allowed)
     text = message.text
     error = ""
     status = 200
@@ -161,10 +148,10 @@ def edit(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
         text = request.POST.get("text", "")
         try:
             message = actions.edit_message(member=request.user, message=message, text=text)
-        except ChatError as refused:
+        except MemberFacingError as refused:
             if wants_fragment(request):
                 return refuse(request, refused, redirect_to=_back(channel, message))
-            error, status = str(refused), error_status(refused)
+            error, status = str(refused), refused.status
         else:
             html = render_messages(request, channel, [message], in_thread=message.thread_root_id is not None)
             return answer(
@@ -186,7 +173,7 @@ def edit(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def delete(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+def delete(request: MemberRequest, slug: str, message_id: int) -> HttpResponse:
     """Delete a message (one's own, or any as a moderator): a tombstone stays, the thread stays intact."""
     try:
         channel, message = _own_message(request, slug, message_id, moderators_too=True)
@@ -195,7 +182,7 @@ def delete(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             message = actions.delete_message(member=request.user, message=message)
-        except ChatError as refused:
+        except MemberFacingError as refused:
             return refuse(request, refused, redirect_to=_back(channel, message))
         html = render_messages(request, channel, [message], in_thread=message.thread_root_id is not None)
         return answer(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,13 +15,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kyoso.accounts.models import Member
+from kyoso.accounts.requests import MemberRequest
 from kyoso.chat import actions, queries
-from kyoso.chat.errors import ChannelNotFound, ChatError, NotAllowed
+from kyoso.chat.errors import ChannelNotFound, NotAllowed
 from kyoso.chat.models import Channel, ChannelCategory, ChannelKind
 from kyoso.chat.views._common import answer, positive_id, refuse, safe_next
+from kyoso.core.errors import MemberFacingError
 
 
-def _channel(request: HttpRequest, slug: str) -> Channel:
+def _channel(request: MemberRequest, slug: str) -> Channel:
     try:
         return queries.channel_for(request.user, slug)
     except ChannelNotFound as error:
@@ -28,12 +32,12 @@ def _channel(request: HttpRequest, slug: str) -> Channel:
 
 @login_required
 @require_POST
-def join(request: HttpRequest, slug: str) -> HttpResponse:
+def join(request: MemberRequest, slug: str) -> HttpResponse:
     channel = _channel(request, slug)
     url = reverse("chat:channel", args=[channel.slug])
     try:
         actions.join_channel(member=request.user, channel=channel)
-    except ChatError as error:
+    except MemberFacingError as error:
         return refuse(request, error, redirect_to=safe_next(request, url))
     return answer(
         request,
@@ -44,12 +48,12 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def leave(request: HttpRequest, slug: str) -> HttpResponse:
+def leave(request: MemberRequest, slug: str) -> HttpResponse:
     channel = _channel(request, slug)
     url = reverse("chat:channel", args=[channel.slug])
     try:
         actions.leave_channel(member=request.user, channel=channel)
-    except ChatError as error:
+    except MemberFacingError as error:
         return refuse(request, error, redirect_to=url)
     # After leaving a private channel its page is gone for the member: go back to the directory.
     return answer(
@@ -76,7 +80,7 @@ class ChannelForm(forms.Form):
         label=gettext_lazy("目的"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             if name != "kind":
@@ -85,12 +89,12 @@ class ChannelForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: MemberRequest) -> HttpResponse:
     form = ChannelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             channel = actions.create_channel(creator=request.user, **form.cleaned_data)
-        except ChatError as error:
+        except MemberFacingError as error:
             form.add_error(None, str(error))
         else:
             return answer(
@@ -102,15 +106,15 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(request, "chat/create.html", {"nav": "channels", "form": form}, status=status)
 
 
-def _members(request: HttpRequest, field: str) -> list[Member]:
-    """Members picked in a form (ids), limited to those the asker may see."""
+def _members(request: MemberRequest, field: str) -> list[Member]:
+    """Members picked in a form (ids)."""
     ids = [positive_id(raw) for raw in request.POST.getlist(field)]
-    return list(Member.objects.filter(pk__in=[i for i in ids if i]))
+    return queries.picked_members(request.user, [i for i in ids if i])
 
 
 @login_required
 @require_POST
-def invite(request: HttpRequest, slug: str) -> HttpResponse:
+def invite(request: MemberRequest, slug: str) -> HttpResponse:
     channel = _channel(request, slug)
     url = reverse("chat:channel", args=[channel.slug])
     invited = []
@@ -118,7 +122,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
         for person in _members(request, "member"):
             actions.invite_to_channel(inviter=request.user, channel=channel, invitee=person)
             invited.append(person.display_name)
-    except ChatError as error:
+    except MemberFacingError as error:
         return refuse(request, error, redirect_to=url)
     notice = _("%(names)s を招待しました。") % {"names": "、".join(invited)} if invited else ""
     return answer(request, redirect_to=url, notice=notice)
@@ -126,14 +130,14 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def open_direct(request: HttpRequest) -> HttpResponse:
+def open_direct(request: MemberRequest) -> HttpResponse:
     """Open (or reopen) the direct conversation with the chosen members."""
     try:
         others = _members(request, "member")
         if not others:
             raise ChannelNotFound()
         channel = actions.open_direct_conversation(member=request.user, others=others)
-    except ChatError as error:
+    except MemberFacingError as error:
         return refuse(request, error, redirect_to=safe_next(request, reverse("chat:directory")))
     url = reverse("chat:channel", args=[channel.slug])
     return answer(request, redirect_to=url, payload={"url": url})
@@ -141,7 +145,7 @@ def open_direct(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def archive(request: HttpRequest, slug: str) -> HttpResponse:
+def archive(request: MemberRequest, slug: str) -> HttpResponse:
     channel = _channel(request, slug)
     url = reverse("chat:channel", args=[channel.slug])
     try:
@@ -151,7 +155,7 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             actions.unarchive_channel(member=request.user, channel=channel)
             notice = _("アーカイブを解除しました。")
-    except ChatError as error:
+    except MemberFacingError as error:
         return refuse(request, error, redirect_to=url)
     return answer(request, redirect_to=url, notice=notice)
 
@@ -163,7 +167,7 @@ class ChannelSettingsForm(forms.Form):
         label=gettext_lazy("目的"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs["class"] = "field__input"
@@ -171,7 +175,7 @@ class ChannelSettingsForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def channel_settings(request: HttpRequest, slug: str) -> HttpResponse:
+def channel_settings(request: MemberRequest, slug: str) -> HttpResponse:
     """Rename and describe a channel; archive it or bring it back."""
     channel = _channel(request, slug)
     if not queries.can_edit_channel(request.user, channel):
@@ -181,7 +185,7 @@ def channel_settings(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_channel(member=request.user, channel=channel, **form.cleaned_data)
-        except ChatError as error:
+        except MemberFacingError as error:
             form.add_error(None, str(error))
         else:
             return answer(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from kyoso.accounts.requests import MemberRequest
 from kyoso.chat import actions, queries
 from kyoso.chat.errors import ChannelNotFound, MessageNotFound
 from kyoso.chat.models import Channel
@@ -16,19 +17,19 @@ from kyoso.chat.views._common import decorate, message_context, positive_id
 
 @login_required
 @require_safe
-def channel_directory(request: HttpRequest) -> HttpResponse:
+def channel_directory(request: MemberRequest) -> HttpResponse:
     channels = queries.channel_directory(request.user)
     return render(request, "chat/directory.html", {"nav": "channels", "channels": channels})
 
 
-def _channel(request: HttpRequest, slug: str) -> Channel:
+def _channel(request: MemberRequest, slug: str) -> Channel:
     try:
         return queries.channel_for(request.user, slug)
     except ChannelNotFound as error:
         raise Http404(str(error)) from None
 
 
-def _thread_context(request: HttpRequest, channel: Channel, root_id: int) -> dict[str, object]:
+def _thread_context(request: MemberRequest, channel: Channel, root_id: int) -> dict[str, object]:
     member = request.user
     try:
         root, views = queries.thread_messages(member, root_id)
@@ -48,7 +49,7 @@ def _thread_context(request: HttpRequest, channel: Channel, root_id: int) -> dic
 
 
 def render_channel(
-    request: HttpRequest,
+    request: MemberRequest,
     channel: Channel,
     *,
     thread_root_id: int | None = None,
@@ -90,19 +91,19 @@ def render_channel(
 
 @login_required
 @require_safe
-def channel_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def channel_detail(request: MemberRequest, slug: str) -> HttpResponse:
     return render_channel(request, _channel(request, slug))
 
 
 @login_required
 @require_safe
-def thread_detail(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+def thread_detail(request: MemberRequest, slug: str, message_id: int) -> HttpResponse:
     return render_channel(request, _channel(request, slug), thread_root_id=message_id)
 
 
 @login_required
 @require_safe
-def first_unread(request: HttpRequest, slug: str) -> HttpResponse:
+def first_unread(request: MemberRequest, slug: str) -> HttpResponse:
     """Jump to the first unread message: the page that starts just before it."""
     channel = _channel(request, slug)
     message = queries.first_unread_message(request.user, channel)
@@ -114,7 +115,7 @@ def first_unread(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def pinned(request: HttpRequest, slug: str) -> HttpResponse:
+def pinned(request: MemberRequest, slug: str) -> HttpResponse:
     channel = _channel(request, slug)
     views = decorate(
         request.user, queries.with_stamps(request.user, queries.pinned_messages(request.user, channel))
@@ -130,20 +131,20 @@ def pinned(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def mentions(request: HttpRequest) -> HttpResponse:
+def mentions(request: MemberRequest) -> HttpResponse:
     page = queries.mentions_for(request.user, before=positive_id(request.GET.get("before")))
     return render(request, "chat/mentions.html", {"nav": "mentions", "page": page})
 
 
 @login_required
 @require_safe
-def saved(request: HttpRequest) -> HttpResponse:
+def saved(request: MemberRequest) -> HttpResponse:
     page = queries.saved_messages(request.user, before=positive_id(request.GET.get("before")))
     return render(request, "chat/saved.html", {"nav": "saved", "page": page})
 
 
 @login_required
 @require_safe
-def followed_threads(request: HttpRequest) -> HttpResponse:
+def followed_threads(request: MemberRequest) -> HttpResponse:
     threads = queries.followed_threads(request.user)
     return render(request, "chat/threads.html", {"nav": "threads", "threads": threads})

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from django.views.decorators.http import require_safe
 
+from kyoso.accounts.requests import MemberRequest
 from kyoso.chat import queries
 from kyoso.chat.errors import ChannelNotFound
 from kyoso.chat.mentions import member_token
@@ -14,7 +15,7 @@ from kyoso.chat.views._common import positive_id
 
 @login_required
 @require_safe
-def member_search(request: HttpRequest) -> JsonResponse:
+def member_search(request: MemberRequest) -> JsonResponse:
     """Members by name, kana or organisation; with ``channel``, that channel's members come first."""
     channel = None
     channel_id = positive_id(request.GET.get("channel"))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,12 +16,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from kyoso.accounts.models import Role
-from kyoso.chat import actions
+from kyoso.accounts.requests import MemberRequest
+from kyoso.chat import actions, queries
 from kyoso.chat.attachment_views import FILE_RESPONSE_CSP
-from kyoso.chat.errors import ChatError
-from kyoso.chat.models import Stamp
 from kyoso.chat.stamp_images import STAMP_FOLDER
 from kyoso.chat.views._common import answer
+from kyoso.core.errors import MemberFacingError
 
 # A stamp's picture changes never (a new stamp gets a new id), so browsers may keep it a day.
 STAMP_IMAGE_MAX_AGE = 24 * 60 * 60
@@ -38,19 +40,19 @@ class StampForm(forms.Form):
         help_text=gettext_lazy("PNG・JPEG・GIF・WebP。正方形に近い画像がきれいに表示されます。"),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs["class"] = "field__input"
 
 
-def _may_create(request: HttpRequest) -> bool:
+def _may_create(request: MemberRequest) -> bool:
     return request.user.role == Role.OPERATOR or settings.KYOSO_MEMBERS_CREATE_STAMPS
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def stamp_list(request: HttpRequest) -> HttpResponse:
+def stamp_list(request: MemberRequest) -> HttpResponse:
     may_create = _may_create(request)
     form = StampForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and may_create and form.is_valid():
@@ -61,7 +63,7 @@ def stamp_list(request: HttpRequest) -> HttpResponse:
                 emoji=form.cleaned_data["emoji"],
                 image=form.cleaned_data["image"],
             )
-        except ChatError as error:
+        except MemberFacingError as error:
             form.add_error(None, str(error))
         else:
             return answer(
@@ -72,15 +74,15 @@ def stamp_list(request: HttpRequest) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and not may_create:
         status = 403
-    context = {"nav": "channels", "stamps": Stamp.objects.order_by("sort_order", "id"), "form": form}
+    context = {"nav": "channels", "stamps": queries.stamp_catalogue(), "form": form}
     context["may_create"] = may_create
     return render(request, "chat/stamps.html", context, status=status)
 
 
 @login_required
 @require_safe
-def stamp_image(request: HttpRequest, stamp_id: int) -> FileResponse:
-    stamp = Stamp.objects.filter(pk=stamp_id).exclude(image="").first()
+def stamp_image(request: MemberRequest, stamp_id: int) -> FileResponse:
+    stamp = queries.stamp_with_image(stamp_id)
     # Only ever a picture kyoso drew itself, wherever the row's path might have been pointed.
     if stamp is None or not stamp.image.startswith(f"{STAMP_FOLDER}/") or ".." in stamp.image:
         raise Http404(_("スタンプが見つかりません。"))

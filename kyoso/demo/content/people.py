@@ -6,6 +6,8 @@ Readings (kana) feed the mention type-ahead; the romaji builds the clearly fake 
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 # (kanji, kana, romaji, weight): the weight roughly follows how common the surname is.
 SURNAMES: tuple[tuple[str, str, str, int], ...] = (
     ("佐藤", "さとう", "sato", 18), ("鈴木", "すずき", "suzuki", 17),
@@ -248,8 +250,20 @@ DISPLAY_NAME_STYLES: tuple[tuple[str, int], ...] = (
     ("{sei} {mei_kana}", 5),
 )
 
-# The two accounts the Quick start prints; the password is DEMO_PASSWORD in kyoso.demo.people.
-DEMO_MEMBER_PROFILE: dict[str, str] = {
+
+class Profile(TypedDict):
+    """The fixed profile fields of a demo account (the keyword arguments they give PlannedMember)."""
+
+    full_name: str
+    full_name_kana: str
+    display_name: str
+    department: str
+    title: str
+    bio: str
+
+
+# The two accounts the Quick start prints; their passwords: kyoso.demo.members and kyoso.demo.passwords.
+DEMO_MEMBER_PROFILE: Profile = {
     "full_name": "森田 結衣",
     "full_name_kana": "もりた ゆい",
     "display_name": "森田 結衣",
@@ -258,7 +272,7 @@ DEMO_MEMBER_PROFILE: dict[str, str] = {
     "bio": "久留米市市民課で住民異動届とマイナンバーカードの窓口を担当しています。"
     "書かない窓口の導入に向けて勉強中です。他団体の皆さんの工夫をたくさん知りたいです。",
 }
-DEMO_OPERATOR_PROFILE: dict[str, str] = {
+DEMO_OPERATOR_PROFILE: Profile = {
     "full_name": "坂本 直樹",
     "full_name_kana": "さかもと なおき",
     "display_name": "坂本（運営）",

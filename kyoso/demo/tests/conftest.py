@@ -24,11 +24,19 @@ DEMO_NOW = datetime(2026, 11, 27, tzinfo=JST)
 TEST_SEED = 7
 # MD5 is unsafe for real passwords; PBKDF2 for the two demo passwords would cost a second per build.
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# What `kyoso demo` would generate at random; fixed here so the tests can sign in.
+TEST_OPERATOR_PASSWORD = "test-operator-7kq2-m9xd"
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: object) -> None:
     settings.PASSWORD_HASHERS = FAST_HASHERS  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _demo_mode(settings: object) -> None:
+    """`kyoso demo` runs only in demo mode (KYOSO_DEMO=on), as under `dev.py start`."""
+    settings.KYOSO_DEMO = True  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +62,9 @@ def small_demo(directory: None, django_db_blocker: object) -> Iterator[DemoSumma
 
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):  # type: ignore[attr-defined]
         stamps_before = set(Stamp.objects.values_list("pk", flat=True))
-        summary = build_demo(seed=TEST_SEED, size=SMALL_SIZE, now=DEMO_NOW)
+        summary = build_demo(
+            seed=TEST_SEED, size=SMALL_SIZE, now=DEMO_NOW, operator_password=TEST_OPERATOR_PASSWORD
+        )
     yield summary
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         remove_demo()

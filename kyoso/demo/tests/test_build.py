@@ -15,11 +15,12 @@ from kyoso.chat.models import Channel, ChannelCategory, ChannelMembership, Messa
 from kyoso.chat.queries import joined_channels
 from kyoso.demo.actions import DemoSummary, build_demo, remove_demo
 from kyoso.demo.generate import plan_community
-from kyoso.demo.members import DEMO_MEMBER_EMAIL, DEMO_OPERATOR_EMAIL, DEMO_PASSWORD
+from kyoso.demo.members import DEMO_MEMBER_EMAIL, DEMO_MEMBER_PASSWORD, DEMO_OPERATOR_EMAIL
 from kyoso.demo.plan import SMALL_SIZE, DemoSize
 from kyoso.demo.queries import demo_counts, directory_snapshot
-from kyoso.demo.tests.conftest import DEMO_NOW, TEST_SEED
+from kyoso.demo.tests.conftest import DEMO_NOW, TEST_OPERATOR_PASSWORD, TEST_SEED
 from kyoso.directory.models import Organization
+from kyoso.testing.badges import unread_count
 
 pytestmark = pytest.mark.django_db
 
@@ -56,22 +57,27 @@ def test_channels_have_their_categories_and_posting_policies(small_demo: DemoSum
 
 
 def test_the_demo_member_and_operator_can_sign_in(small_demo: DemoSummary) -> None:
-    member = authenticate(email=DEMO_MEMBER_EMAIL, password=DEMO_PASSWORD)
-    operator = authenticate(email=DEMO_OPERATOR_EMAIL, password=DEMO_PASSWORD)
+    member = authenticate(email=DEMO_MEMBER_EMAIL, password=DEMO_MEMBER_PASSWORD)
+    operator = authenticate(email=DEMO_OPERATOR_EMAIL, password=TEST_OPERATOR_PASSWORD)
     assert member is not None and operator is not None
     assert member.affiliation == "久留米市 · 市民課"
     assert member.role == Role.MEMBER and member.status == MemberStatus.ACTIVE
     assert operator.role == Role.OPERATOR and operator.is_staff and operator.is_superuser
     assert authenticate(email=DEMO_MEMBER_EMAIL, password="wrong-password") is None
+    # The operator (who can open the admin) never has the published password.
+    assert authenticate(email=DEMO_OPERATOR_EMAIL, password=DEMO_MEMBER_PASSWORD) is None
+    assert operator.password.startswith("md5$")  # stored hashed (MD5 only in these tests)
 
 
 def test_the_sign_in_addresses_are_on_their_organisations_domains(small_demo: DemoSummary) -> None:
     member = Member.objects.get(email=DEMO_MEMBER_EMAIL)
     operator = Member.objects.get(email=DEMO_OPERATOR_EMAIL)
+    assert member.organization is not None and operator.organization is not None
     assert member.organization.code == "402036"
     assert operator.organization.name == "デジタル庁"
     for account in (member, operator):
         domain = account.email.split("@")[1]
+        assert account.organization is not None
         assert account.organization.domains.filter(domain=domain).exists()
 
 
@@ -129,6 +135,7 @@ def test_threads_have_replies_and_reply_counts_match(small_demo: DemoSummary) ->
     assert not parents.exclude(reply_count=F("n")).exists()
     for parent in parents.filter(n__gt=0)[:50]:
         last = parent.replies.order_by("-created_at").first()
+        assert last is not None
         assert parent.last_reply_at == last.created_at
         assert all(reply.channel_id == parent.channel_id for reply in parent.replies.all())
     # Replies come from other organisations too, not only the asker's.
@@ -162,7 +169,7 @@ def test_message_html_is_the_sanitised_rendering_of_its_text(small_demo: DemoSum
 
 def test_the_demo_member_sees_a_few_unread_messages_not_the_whole_history(small_demo: DemoSummary) -> None:
     member = Member.objects.get(email=DEMO_MEMBER_EMAIL)
-    unread = {c.name: c.unread_count for c in joined_channels(member)}
+    unread = {c.name: unread_count(c) for c in joined_channels(member)}
     assert "窓口DX" in unread and "雑談" in unread
     assert sum(unread.values()) < Message.objects.count() / 10
 

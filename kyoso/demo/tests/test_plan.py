@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from itertools import islice
 from random import Random
 
 import pytest
 
 from kyoso.demo.content import casual, community
-from kyoso.demo.content.base import Topic, fill, slot_names
+from kyoso.demo.content.base import SlotValue, Topic, fill, slot_names
 from kyoso.demo.content.channels import CHANNELS
 from kyoso.demo.conversation import THEME_TOPICS, spoken_population
 from kyoso.demo.generate import plan_community
@@ -27,7 +28,7 @@ def plan(seed: int, size: DemoSize = SMALL_SIZE) -> CommunityPlan:
     return plan_community(directory_snapshot(), now=DEMO_NOW, seed=seed, size=size)
 
 
-def fingerprint(community: CommunityPlan) -> tuple[object, ...]:
+def fingerprint(community: CommunityPlan) -> tuple[Sequence[tuple[object, ...]], ...]:
     members = [
         (m.email, m.full_name, m.display_name, m.organization.code, m.department, m.role)
         for m in community.members
@@ -124,18 +125,18 @@ def test_populations_are_said_the_way_staff_say_them(population: int, spoken: st
     assert spoken_population(population) == spoken
 
 
-def _all_templates() -> list[tuple[str, dict[str, object]]]:
+def _all_templates() -> list[tuple[str, dict[str, SlotValue]]]:
     """Every template of the content, with the slots the generator gives it."""
-    context: dict[str, object] = {
+    context: dict[str, SlotValue] = {
         "we": "当市", "org": "久留米市", "dept": "市民課", "name": "森田", "pref": "福岡県",
         "region_name": "九州・沖縄", "fy": "令和8年度", "next_fy": "令和9年度", "date": "12月9日（水）",
         "asker": "佐藤", "answerer": "鈴木", "agency_point": "補足です。", "weather": "大雨",
         "event_theme": "窓口DX", **community.COMMON_SLOTS,
     }  # fmt: skip
-    found: list[tuple[str, dict[str, object]]] = []
+    found: list[tuple[str, dict[str, SlotValue]]] = []
 
-    def add(templates: object, *extra: dict[str, object]) -> None:
-        slots: dict[str, object] = {**context}
+    def add(templates: object, *extra: Mapping[str, SlotValue]) -> None:
+        slots: dict[str, SlotValue] = {**context}
         for e in extra:
             slots.update(e)
         for template in templates:  # type: ignore[attr-defined]

@@ -46,7 +46,9 @@ def test_other_public_body_gets_its_own_code_region_and_operator_domains() -> No
 def test_other_public_bodies_get_successive_codes() -> None:
     first = add_other_public_body(name="一部事務組合A", kana="", prefecture=None)
     second = add_other_public_body(name="一部事務組合B", kana="", prefecture=None)
-    assert own_code_serial(second.code) == own_code_serial(first.code) + 1
+    first_serial = own_code_serial(first.code)
+    assert first_serial is not None
+    assert own_code_serial(second.code) == first_serial + 1
 
 
 def test_other_public_body_may_bring_its_real_code() -> None:

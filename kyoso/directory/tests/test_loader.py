@@ -49,7 +49,9 @@ def test_links_prefectures_parents_and_the_prefecture_to_itself(small_directory:
     assert ward.parent == Organization.objects.get(code=FUKUOKA_CITY)
     assert ward.prefecture == fukuoka
     assert fukuoka.prefecture == fukuoka
-    assert Organization.objects.get(code=KOUCHOI).parent.code == SOUMU
+    kouchoi_parent = Organization.objects.get(code=KOUCHOI).parent
+    assert kouchoi_parent is not None
+    assert kouchoi_parent.code == SOUMU
 
 
 def test_population_band_comes_from_population_and_wards_make_a_designated_city(

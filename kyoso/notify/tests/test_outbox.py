@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
 
-from kyoso.notify.email import send_email
-from kyoso.notify.models import OutboxEmail
+from kyoso.core.mail import queue_mail
+from kyoso.core.models import Mail, MailStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ OUTBOX = "/outbox/"
 def a_sent_mail(settings: object, django_capture_on_commit_callbacks: Callable) -> None:
     settings.KYOSO_OUTBOX = True  # type: ignore[attr-defined]
     with django_capture_on_commit_callbacks(execute=True):
-        send_email(
+        queue_mail(
             to="hanako@city.kurume.fukuoka.jp",
             template="verify_application",
             context={
@@ -33,7 +34,7 @@ def a_sent_mail(settings: object, django_capture_on_commit_callbacks: Callable) 
 def test_sent_mail_is_kept_and_shown_newest_first_with_clickable_links(
     client: Client, a_sent_mail: None
 ) -> None:
-    assert OutboxEmail.objects.count() == 1
+    assert Mail.objects.filter(status=MailStatus.SENT).count() == 1
     body = client.get(OUTBOX).content.decode()
     assert "送信済みメール" in body
     assert "hanako@city.kurume.fukuoka.jp" in body
@@ -64,7 +65,8 @@ def test_the_outbox_is_a_404_through_a_reverse_proxy_on_this_machine(
     client: Client, a_sent_mail: None, header: str
 ) -> None:
     # nginx on the same machine makes every visitor look local; its headers say who they really are.
-    response = client.get(OUTBOX, REMOTE_ADDR="127.0.0.1", **{header: "192.0.2.10"})
+    forwarded: dict[str, Any] = {header: "192.0.2.10"}
+    response = client.get(OUTBOX, REMOTE_ADDR="127.0.0.1", **forwarded)
     assert response.status_code == 404
     assert "hanako" not in response.content.decode()
 

@@ -90,7 +90,7 @@ def test_a_message_committed_while_catching_up_arrives_once() -> None:
 
     real_missed = catchup.missed
 
-    def missed_with_a_post_in_between(member, held, channel_ids):  # type: ignore[no-untyped-def]
+    def missed_with_a_post_in_between(member, held, channel_ids):
         # Committed after the socket is subscribed and before catch-up reads: it is both read by
         # catch-up and heard live; the client must get it once.
         posted.append(actions.post_message(author=author, channel=channel, text="その間に").pk)

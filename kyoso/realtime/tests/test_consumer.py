@@ -213,6 +213,28 @@ def test_ping_is_answered_with_pong() -> None:
     run(scenario)
 
 
+@pytest.mark.parametrize("frame", ["not json", "[1, 2]", "[" * 100_000 + "]" * 100_000, '"text"'])
+def test_an_unreadable_frame_is_answered_with_the_error_protocol_and_the_socket_stays(frame: str) -> None:
+    member = make_member()
+
+    async def scenario() -> None:
+        socket = await Live.signed_in(member, {})
+        await socket.communicator.send_to(text_data=frame)
+        refused = await socket.next()
+        assert refused["type"] == "error"
+        assert refused["data"]["error"]["code"] == "invalid_frame"
+        assert refused["data"]["error"]["status"] == 400
+        # The socket is still there and still answers.
+        await socket.send({"type": "ping"})
+        assert (await socket.next()) == {"type": "pong"}
+
+    run(scenario)
+
+
+def test_refusal_close_codes_are_4000_plus_the_http_status_of_the_error() -> None:
+    assert (CLOSE_SIGNED_OUT, CLOSE_NOT_ALLOWED) == (4401, 4403)
+
+
 def test_a_member_the_yearly_job_suspends_loses_their_sockets() -> None:
     member = make_member()
     member.reconfirmation_requested_at = timezone.now() - timedelta(days=365)

@@ -32,7 +32,7 @@ CATCH_UP_SECONDS = 30.0
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path):  # type: ignore[no-untyped-def]
+def redis_server(tmp_path: Path):
     if redis_server_path() is None:
         service_unavailable("redis-server", "not on PATH (Debian: apt-get install redis-server)")
     server = RedisServer(tmp_path)
@@ -41,7 +41,7 @@ def redis_server(tmp_path: Path):  # type: ignore[no-untyped-def]
     server.stop()
 
 
-async def _until(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+async def _until(check, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"

@@ -81,7 +81,7 @@ def register_sqlite_functions(sender: object, connection: BaseDatabaseWrapper, *
         connection.connection.create_function("kyoso_match", 2, matches_spec, deterministic=True)
 
 
-def clear_orphaned_index(**kwargs: object) -> None:
+def clear_orphaned_index(**kwargs: Any) -> None:
     """After a flush (tests) or on an empty database: no message, so no index entry may remain."""
     using = kwargs.get("using", "default")
     from django.db import connections

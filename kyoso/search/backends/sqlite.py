@@ -105,7 +105,9 @@ class SqliteBackend:
             return
         bigram_rows, character_rows = self._documents(rows)
         upto = self._rebuild_upto()
-        targets = [("", None)] if upto is None else [("", None), (SHADOW_SUFFIX, upto)]
+        targets: list[tuple[str, int | None]] = (
+            [("", None)] if upto is None else [("", None), (SHADOW_SUFFIX, upto)]
+        )
         with self.connection.cursor() as cursor:
             for suffix, limit in targets:
                 for table, documents in ((BIGRAM_TABLE, bigram_rows), (CHARACTER_TABLE, character_rows)):

@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from kyoso.chat import actions
-from kyoso.chat.bulk import ImportedMessage, import_messages, purge_messages
+from kyoso.chat.actions.bulk import ImportedMessage, import_messages, purge_messages
 from kyoso.chat.models import Message
 from kyoso.search.actions import reindex
 from kyoso.search.analyzer import ANALYZER_VERSION, analyzed, normalize

@@ -8,13 +8,14 @@ import re
 import pytest
 from django.test import Client
 
+from kyoso.accounts.models import Member
 from kyoso.testing.auth import force_login_verified
 from kyoso.testing.factories import make_channel, make_member, make_message, make_organization
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in_as(page: object, member: object, live_server: object) -> None:
+def sign_in_as(page: object, member: Member, live_server: object) -> None:
     client = Client()
     force_login_verified(client, member)
     cookie = client.cookies["sessionid"]
@@ -45,13 +46,13 @@ def test_member_finds_a_word_and_opens_the_message(page, live_server, seeded, qu
     box.fill(query)
     box.press("Enter")
     target = seeded[key]
-    hit = page.locator(f'.search-hit__link[href$="-{target.pk}"]')  # type: ignore[attr-defined]
+    hit = page.locator(f'.search-hit__link[href$="-{target.pk}"]')
     hit.locator("mark").first.wait_for()
     assert page.get_by_label("検索語", exact=True).input_value() == query
     assert page.watch.console_errors == []
     hit.click()
-    page.wait_for_url(re.compile(rf"/threads/\d+/#\w-{target.pk}$"))  # type: ignore[attr-defined]
-    page.locator(f'[data-message-id="{target.pk}"]').last.wait_for()  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(rf"/threads/\d+/#\w-{target.pk}$"))
+    page.locator(f'[data-message-id="{target.pk}"]').last.wait_for()
 
 
 def test_the_filter_type_ahead_works_by_keyboard(page, live_server, seeded) -> None:

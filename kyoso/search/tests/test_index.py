@@ -15,7 +15,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kyoso.chat.bulk import ImportedMessage, import_messages
+from kyoso.chat.actions.bulk import ImportedMessage, import_messages
 from kyoso.search.analyzer import analyzed, normalize
 from kyoso.search.backends import Where, backend_for
 from kyoso.search.matching import TextPlan

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -79,7 +80,7 @@ def build(kind: str, access: str) -> Scene:
     return Scene(owner, viewer, channel, root, reply)
 
 
-def found_ids(viewer: Member, query: str, **options: object) -> set[int]:
+def found_ids(viewer: Member, query: str, **options: Any) -> set[int]:
     results = search_messages(viewer, query, **options)
     return {hit.message.pk for hit in results.hits}
 

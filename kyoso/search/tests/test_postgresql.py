@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from kyoso.chat.bulk import ImportedMessage, import_messages
+from kyoso.chat.actions.bulk import ImportedMessage, import_messages
 from kyoso.search.analyzer import normalize
 from kyoso.search.backends import Where, backend_for, pg_estimates, postgresql
 from kyoso.search.matching import TextPlan
@@ -102,6 +102,7 @@ def test_a_filter_gives_the_same_answer_every_way(analysed, community, monkeypat
 
 def test_a_rare_word_goes_straight_to_gin_and_a_common_one_probes(analysed):
     backend = backend_for()
+    assert isinstance(backend, postgresql.PostgresBackend)
     statistics = pg_estimates.statistics_for(connection, postgresql.TABLE)
     assert backend._probe_budget(word("戸籍"), 20, statistics) == 0
     assert backend._probe_budget(word("窓口"), 20, statistics) > 0

@@ -95,7 +95,9 @@ def test_signed_out_home_explains_kyoso_and_shows_public_numbers(client: Client)
     assert "共創" in body
     assert "勉強会" in body
     assert 'href="/accounts/sign-in/"' in body
-    stats = re.search(r'<dl class="stats">(.*?)</dl>', body, re.S).group(1)
+    found = re.search(r'<dl class="stats">(.*?)</dl>', body, re.S)
+    assert found is not None
+    stats = found.group(1)
     numbers = re.findall(r'<span class="stats__number">(\d+)</span>', stats)
     assert numbers == ["2", "2", "1", "1"]  # members, organisations, public channels, messages
 

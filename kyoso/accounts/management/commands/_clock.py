@@ -1,34 +1,13 @@
-"""Shared by ``kyoso accounts`` and ``kyoso worker``: the --now option and printing outcomes."""
+"""Shared by ``kyoso accounts`` and the daily jobs ``kyoso worker`` runs: --now and printing outcomes."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.core.management.base import CommandError, CommandParser, OutputWrapper
-from django.utils import timezone
+from django.core.management.base import OutputWrapper
 
 from kyoso.accounts.actions.lifecycle import Outcome
+from kyoso.core.clock import add_clock_arguments, parse_now
 
-
-def add_clock_arguments(parser: CommandParser) -> None:
-    parser.add_argument(
-        "--now",
-        help="Act as if it were this moment, e.g. 2027-04-01T09:00+09:00 (default: now). "
-        "Without an offset, the site's time zone (KYOSO_TIME_ZONE) applies.",
-    )
-    parser.add_argument("--dry-run", action="store_true", help="Print what would happen; change nothing.")
-
-
-def parse_now(value: str | None) -> datetime:
-    if not value:
-        return timezone.now()
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise CommandError(
-            f"--now {value!r} is not an ISO date and time, e.g. 2027-04-01T09:00+09:00"
-        ) from None
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+__all__ = ["add_clock_arguments", "parse_now", "write_outcomes"]
 
 
 def write_outcomes(stdout: OutputWrapper, job: str, outcomes: list[Outcome], *, dry_run: bool) -> None:

@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
+from kyoso.accounts.actions import set_password
 from kyoso.accounts.models import Member
 from kyoso.database import migrate_if_needed
 from kyoso.demo.actions import DemoError, DemoSummary, build_demo, remove_demo
-from kyoso.demo.members import DEMO_MEMBER_EMAIL, DEMO_OPERATOR_EMAIL, DEMO_PASSWORD
+from kyoso.demo.members import DEMO_MEMBER_EMAIL, DEMO_MEMBER_PASSWORD, DEMO_OPERATOR_EMAIL
+from kyoso.demo.passwords import generate_password, password_file, remember_password, remembered_password
 from kyoso.demo.plan import DEFAULT_SEED, DEFAULT_SIZE, DemoSize
 from kyoso.demo.queries import demo_counts
 from kyoso.directory.models import Organization
 
 # A server bound to every interface is still reached on this machine at 127.0.0.1.
 _ANY_ADDRESS = {"", "0.0.0.0", "::", "[::]"}  # noqa: S104 - compared with, never bound to
+
+NOT_IN_DEMO_MODE = (
+    "kyoso demo はデモモードでのみ動きます。 / kyoso demo runs only in demo mode: it creates sign-in "
+    "accounts and prints their passwords. Set KYOSO_DEMO=on to build the demo on this machine "
+    "(`python3 dev.py start` does this for you). Never turn it on for a real site."
+)
 
 
 class Command(BaseCommand):
@@ -41,14 +50,25 @@ class Command(BaseCommand):
             metavar="N",
             help="Make N messages (e.g. 1000000) with members in proportion, committing batch by batch.",
         )
+        parser.add_argument(
+            "--reset-operator-password",
+            action="store_true",
+            help="Give the demo operator a new random password and print it (the demo stays as it is).",
+        )
 
-    def handle(self, *args: object, **options: object) -> None:
-        seed = int(options["seed"])  # type: ignore[arg-type]
+    def handle(self, *args: object, **options: Any) -> None:
+        if not settings.KYOSO_DEMO:
+            raise CommandError(NOT_IN_DEMO_MODE)
+        seed = int(options["seed"])
         scale = options["scale"]
-        if scale is not None and int(scale) < 1:  # type: ignore[arg-type]
+        if scale is not None and int(scale) < 1:
             raise CommandError("--scale must be at least 1.")
         migrate_if_needed(self.stdout)
         self._load_directory_if_empty()
+
+        if options["reset_operator_password"]:
+            self._reset_operator_password()
+            return
 
         counts = demo_counts()
         if counts.exists and not options["reset"]:
@@ -60,7 +80,7 @@ class Command(BaseCommand):
                 f"{counts.channels} channels, {counts.messages:,} messages); nothing changed. "
                 "Add --reset to rebuild it."
             )
-            self._print_sign_in()
+            self._print_sign_in(self._known_operator_password())
             return
         if counts.exists:
             removed = remove_demo()
@@ -69,11 +89,12 @@ class Command(BaseCommand):
                 f"{removed.messages:,} messages."
             )
 
-        size = DemoSize.for_messages(int(scale)) if scale is not None else DEFAULT_SIZE  # type: ignore[arg-type]
+        size = DemoSize.for_messages(int(scale)) if scale is not None else DEFAULT_SIZE
         self.stdout.write(
             f"デモコミュニティを作っています… / Building the demo community (seed {seed}, "
             f"{size.messages:,} messages, about {size.members:,} members)…"
         )
+        operator_password = generate_password()
         try:
             summary = build_demo(
                 seed=seed,
@@ -81,11 +102,31 @@ class Command(BaseCommand):
                 progress=self._progress if scale is not None else None,
                 # The default demo is all or nothing; a million messages commit batch by batch.
                 one_transaction=scale is None,
+                operator_password=operator_password,
             )
         except DemoError as error:
             raise CommandError(str(error)) from None
+        remember_password(operator_password)
         self._print_summary(summary)
-        self._print_sign_in()
+        self._print_sign_in(operator_password)
+
+    def _reset_operator_password(self) -> None:
+        operator = Member.objects.filter(email=DEMO_OPERATOR_EMAIL).first()
+        if operator is None:
+            raise CommandError("There is no demo operator yet: run `kyoso demo` to build the demo first.")
+        password = generate_password()
+        set_password(member=operator, password=password)
+        remember_password(password)
+        self.stdout.write("運営の新しいパスワードを作りました。 / The demo operator has a new password.")
+        self._print_sign_in(password)
+
+    def _known_operator_password(self) -> str | None:
+        """The kept password, only while it still opens the operator's account (it may have been changed)."""
+        password = remembered_password()
+        operator = Member.objects.filter(email=DEMO_OPERATOR_EMAIL).first()
+        if password and operator is not None and operator.check_password(password):
+            return password
+        return None
 
     def _progress(self, line: str) -> None:
         sys.stderr.write(f"  {line}\n")
@@ -113,21 +154,32 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"デモコミュニティができました。 / The demo community is ready: {counts}.")
         )
 
-    def _print_sign_in(self) -> None:
+    def _print_sign_in(self, operator_password: str | None) -> None:
         host = settings.KYOSO_HOST if settings.KYOSO_HOST not in _ANY_ADDRESS else "127.0.0.1"
         if ":" in host and not host.startswith("["):
             host = f"[{host}]"
         url = f"http://{host}:{settings.KYOSO_PORT}{reverse('accounts:sign_in')}"
         member = Member.objects.select_related("organization").filter(email=DEMO_MEMBER_EMAIL).first()
         affiliation = member.affiliation if member else "久留米市 · 市民課"
+        if operator_password:
+            operator_line = (
+                f"  運営のパスワード / password:      {operator_password}\n"
+                f"                                    (このPCだけに保存 / kept only in {password_file()})\n"
+            )
+        else:
+            operator_line = (
+                "  運営のパスワード / password:      不明です。作り直すには / unknown here; for a new one:\n"
+                "                                    kyoso demo --reset-operator-password\n"
+            )
         self.stdout.write(
             "\n"
             "デモにサインインするには / To sign in to the demo:\n"
             f"  URL: {url}\n"
             f"  メンバーとして / as a member:     {DEMO_MEMBER_EMAIL}  ({affiliation})\n"
+            f"  パスワード / password:            {DEMO_MEMBER_PASSWORD}\n"
             f"  運営として / as an operator:      {DEMO_OPERATOR_EMAIL}\n"
+            f"{operator_line}"
             "                                    (管理画面 /admin/ も使えます / can open /admin/)\n"
             "                                    初回のサインインで二段階認証（認証アプリ）を設定します\n"
             "                                    / sets up two-factor (an authenticator app) first\n"
-            f"  パスワード / password (both):     {DEMO_PASSWORD}\n"
         )

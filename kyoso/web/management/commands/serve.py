@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -22,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--reload", action="store_true", help="Restart on code changes (development).")
         parser.add_argument("--no-migrate", action="store_true", help="Do not apply pending migrations.")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         import uvicorn
 
         if settings.KYOSO_UNKNOWN_SETTINGS:

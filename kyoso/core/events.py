@@ -3,8 +3,9 @@
 An audience is a channel's members (``channel:<id>``), one member (``member:<id>``) or everyone signed
 in (``community``). ``publish`` queues its event with ``transaction.on_commit``, so nobody hears of a
 change that was rolled back. A delivered event goes to the in-process subscribers (tests, and anything
-else in this process that listens) and to the transport (kyoso.realtime.pubsub), which encodes it once
-and brings it to every server process's hub of open sockets.
+else in this process that listens) and then to the sinks: apps above the kernel register one in their
+``AppConfig.ready`` (kyoso.realtime registers its transport, which encodes each event once and brings
+it to every server process's hub of open sockets). The kernel imports none of them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ Event = dict[str, Any]
 Subscriber = Callable[[str, Event], None]
 
 _subscribers: list[Subscriber] = []
+_sinks: list[Subscriber] = []
 
 
 def channel_audience(channel_id: int) -> str:
@@ -46,6 +48,12 @@ def subscribe(subscriber: Subscriber) -> Callable[[], None]:
     return unsubscribe
 
 
+def add_sink(sink: Subscriber) -> None:
+    """Register a delivery app's way out (the realtime transport); called once from ``AppConfig.ready``."""
+    if sink not in _sinks:
+        _sinks.append(sink)
+
+
 def make_event(type: str, data: dict[str, Any]) -> Event:
     return {"id": uuid.uuid4().hex, "type": type, "at": timezone.now().isoformat(), "data": data}
 
@@ -54,10 +62,8 @@ def deliver(audience: str, event: Event) -> None:
     """Hand an event to the in-process subscribers and to the sockets of every server process."""
     for subscriber in list(_subscribers):
         subscriber(audience, event)
-    # Imported here: the transport reads settings, and this module is imported while apps load.
-    from kyoso.realtime.pubsub import transport
-
-    transport().publish(audience, event)
+    for sink in _sinks:
+        sink(audience, event)
 
 
 def publish(audience: str, type: str, data: dict[str, Any]) -> Event:

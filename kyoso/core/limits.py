@@ -14,13 +14,13 @@ from typing import Any
 
 from django.conf import settings
 
+from kyoso.core.errors import RequestTooLarge, error_body
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-PAYLOAD_TOO_LARGE = 413
 
 
 def max_request_bytes() -> int:
@@ -42,7 +42,7 @@ def _declared_length(scope: Scope) -> int | None:
 
 
 class RequestBodyLimit:
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -69,15 +69,12 @@ class RequestBodyLimit:
         await self.app(scope, limited_receive, send)
 
     async def _refuse(self, send: Send) -> None:
-        from kyoso.chat.errors import FileTooLarge
-
-        body = json.dumps(
-            {"error": "FileTooLarge", "message": str(FileTooLarge.message)}, ensure_ascii=False
-        ).encode()
+        error = RequestTooLarge()
+        body = json.dumps(error_body(error), ensure_ascii=False).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": PAYLOAD_TOO_LARGE,
+                "status": error.status,
                 "headers": [
                     (b"content-type", b"application/json; charset=utf-8"),
                     (b"content-length", str(len(body)).encode()),

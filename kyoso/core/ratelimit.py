@@ -11,7 +11,7 @@ import time
 
 from django.core.cache import cache
 
-from kyoso.accounts.errors import RateLimited
+from kyoso.core.errors import RateLimited
 
 
 def _key(scope: str, subject: str, window: int) -> str:

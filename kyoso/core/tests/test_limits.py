@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 
-from kyoso.chat.upload_limit import RequestBodyLimit, max_request_bytes
-
-Message = dict[str, Any]
+from kyoso.core.limits import Message, RequestBodyLimit, Scope, max_request_bytes
 
 
 def run_in_fresh_loop(coroutine: object) -> None:
@@ -54,7 +52,7 @@ def run(app: RequestBodyLimit, scope: dict[str, Any], chunks: list[bytes]) -> li
     return sent
 
 
-async def reading_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+async def reading_app(scope: Scope, receive: Any, send: Any) -> None:
     """Stands in for Django: reads the body to the end, then answers how much it got."""
     size = 0
     while True:
@@ -75,7 +73,7 @@ def test_declared_2gb_body_is_answered_413_without_reading_a_byte() -> None:
 
     sent = run(RequestBodyLimit(inner), http_scope(2 * 1024**3), [])
     assert sent[0]["status"] == 413
-    assert json.loads(sent[1]["body"])["error"] == "FileTooLarge"
+    assert json.loads(sent[1]["body"])["error"]["code"] == "request_too_large"
 
 
 def test_body_within_the_limit_reaches_the_application() -> None:

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from kyoso.accounts.models import Member
 from kyoso.chat.errors import AttachmentNotFound
 from kyoso.chat.models import Attachment, Message
-from kyoso.chat.queries import can_read, visible_channels
+from kyoso.chat.queries.access import can_read, visible_channels
 
 
 def visible_attachments(member: Member) -> QuerySet[Attachment]:

@@ -1,7 +1,7 @@
 """Bulk state changes in conversations: imports (demo scale-up, Slack import) and purges.
 
-These are actions too, kept apart from kyoso.chat.actions because they trade per-message checks
-for speed: rows arrive already validated, and are written in batches.
+They trade the per-message checks of the other actions for speed: rows arrive already validated
+(the importer still cleans each text), and are written in batches. Not for members' own requests.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -26,7 +27,8 @@ from django.db.models import (
 )
 from django.db.models.constants import OnConflict
 
-from kyoso.chat.actions import clean_text
+from kyoso.chat import signals
+from kyoso.chat.actions.messages import clean_text
 from kyoso.chat.markdown import render_message
 from kyoso.chat.models import (
     Channel,
@@ -38,8 +40,6 @@ from kyoso.chat.models import (
     SavedMessage,
     ThreadFollow,
 )
-from kyoso.search.actions import forget_messages, index_imported
-from kyoso.search.backends import Indexed
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,14 +130,14 @@ class MessageImporter:
         return target if root < 0 else root
 
     def _attach(
-        self, reply: list[object], root: int, first: int, batch: list[list[object]], late: set[int]
+        self, reply: list[Any], root: int, first: int, batch: list[list[Any]], late: set[int]
     ) -> None:
         """Point ``reply`` at its parent and count it there (or later, if the parent is already saved)."""
         if root >= first:
             parent = batch[root - first]
             parent_id, parent_channel = parent[_ID], parent[_CHANNEL]
-            parent[_REPLY_COUNT] += 1  # type: ignore[operator]
-            parent[_LAST_REPLY_AT] = max(parent[_LAST_REPLY_AT] or reply[_CREATED_AT], reply[_CREATED_AT])  # type: ignore[type-var]
+            parent[_REPLY_COUNT] += 1
+            parent[_LAST_REPLY_AT] = max(parent[_LAST_REPLY_AT] or reply[_CREATED_AT], reply[_CREATED_AT])
         else:
             parent_id, parent_channel = self.ids[root], self._channel_of[root]
             late.add(parent_id)
@@ -148,14 +148,14 @@ class MessageImporter:
     def _write(self, rows: Sequence[ImportedMessage]) -> list[int]:
         first = len(self.ids)
         batch_roots: list[int] = []
-        batch: list[list[object]] = []
+        batch: list[list[Any]] = []
         late: set[int] = set()
         with transaction.atomic():
             ids = _reserve_message_ids(len(rows))
             for offset, row in enumerate(rows):
                 root = self._parent_index(row, first + offset, first, batch_roots)
                 # In _MESSAGE_COLUMNS order.
-                values: list[object] = [
+                values: list[Any] = [
                     ids[offset], row.channel_id, row.author_id, None, row.text, self._render(row.text),
                     row.created_at, 0, None,
                 ]  # fmt: skip
@@ -165,11 +165,12 @@ class MessageImporter:
                 batch.append(values)
             _message_inserter().write(batch)
             # Findable as soon as the batch commits.
-            index_imported(
-                [
-                    Indexed(i, r.channel_id, r.author_id, r.created_at, r.text)
+            signals.messages_imported.send(
+                sender=Message,
+                rows=[
+                    (i, r.channel_id, r.author_id, r.created_at, r.text)
                     for i, r in zip(ids, rows, strict=True)
-                ]
+                ],
             )
         # Only a committed batch becomes part of the stream; a failed one leaves no trace here either.
         self.ids.extend(ids)
@@ -229,7 +230,7 @@ class _RowInserter:
             ops.on_conflict_suffix_sql(fields, on_conflict, None, None),
         ).strip()
 
-    def write(self, rows: Iterable[Sequence[object]]) -> int:
+    def write(self, rows: Iterable[Sequence[Any]]) -> int:
         adapt = connection.ops.adapt_datetimefield_value
         prepared = []
         for row in rows:
@@ -247,7 +248,7 @@ class _RowInserter:
                 cursor.executemany(self.insert, prepared)
         return len(prepared)
 
-    def _copy(self, rows: list[list[object]]) -> None:
+    def _copy(self, rows: list[list[Any]]) -> None:
         # The table and column names in these statements are the model's own, never input.
         staging = "kyoso_import_rows"
         with transaction.atomic(), connection.cursor() as cursor:
@@ -355,7 +356,7 @@ def purge_messages(messages: QuerySet[Message]) -> int:
     )
     doomed_ids = doomed.values("pk")
     with transaction.atomic():
-        forget_messages(doomed)
+        signals.messages_purging.send(sender=Message, messages=doomed)
         Reaction.objects.filter(message__in=doomed_ids).delete()
         # What members made of these messages (mentions, edits, あとで読む, follows) goes with them.
         Mention.objects.filter(message__in=doomed_ids).delete()

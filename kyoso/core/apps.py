@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "kyoso.core"
+    label = "core"
+    verbose_name = "kyoso core"
+
+    def ready(self) -> None:
+        from datetime import timedelta
+
+        from django.conf import settings
+        from django_tasks.signals import task_finished
+
+        from kyoso.core import schedule
+        from kyoso.core.mail import sweep_mail
+        from kyoso.core.worker import log_failed_task, recover_abandoned_tasks
+
+        task_finished.connect(log_failed_task, dispatch_uid="kyoso.core.log_failed_task")
+        # Periodic jobs of `kyoso worker`: the kernel's own, beside those other apps register.
+        heartbeat = timedelta(seconds=settings.KYOSO_WORKER_HEARTBEAT_SECONDS)
+        schedule.register("tasks.recover", recover_abandoned_tasks, every=heartbeat)
+        schedule.register("mail.sweep", sweep_mail, every=heartbeat)
