@@ -27,7 +27,6 @@ VENV = ROOT / ".venv"
 MIN_PYTHON = (3, 11)
 DEFAULT_TEST_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/kyoso"
 # A worker stopping finishes its task (a mail send waits at most a few SMTP timeouts) before it exits.
-WORKER_STOP_SECONDS = 60
 
 
 def say(text: str) -> None:
@@ -95,26 +94,18 @@ def start(args: argparse.Namespace) -> None:
         serve += ["--host", args.host]
     if args.port:
         serve += ["--port", str(args.port)]
-    worker = subprocess.Popen([str(python), "-m", "kyoso.cli", "worker"], cwd=ROOT)
-    try:
-        kyoso(python, *serve)
-    except KeyboardInterrupt:
-        print("\nkyoso stopped.")
-    finally:
-        stop_worker(worker)
-
-
-def stop_worker(worker: subprocess.Popen[bytes]) -> None:
-    """Let the worker finish the task at hand (SIGTERM; Ctrl+C reached it already), then end it."""
-    if worker.poll() is None:
-        worker.terminate()
-    try:
-        worker.wait(timeout=WORKER_STOP_SECONDS)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
-    except KeyboardInterrupt:
-        worker.kill()
+    # `kyoso serve` starts a worker beside itself (mail and scheduled jobs) and stops it on exit.
+    server = subprocess.Popen([str(python), "-m", "kyoso.cli", *serve], cwd=ROOT)
+    while True:
+        try:
+            code = server.wait()
+            break
+        except KeyboardInterrupt:
+            # Ctrl+C reached the server too: let it stop its worker and close, rather than kill it.
+            continue
+    print("\nkyoso stopped.")
+    if code not in (0, -2, 130):
+        sys.exit(code)
 
 
 def reachable(url: str, timeout: float = 2.0) -> bool:

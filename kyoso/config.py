@@ -89,6 +89,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("KYOSO_MAIL_TIMEOUT_SECONDS", "`30`", "Longest wait for the SMTP server in one step of a send."),
     Setting(
+        "KYOSO_MAIL_KEEP_DAYS",
+        "`30`",
+        "Days a sent or failed e-mail (without its body) and a finished task stay in the admin.",
+    ),
+    Setting(
         "KYOSO_WORKER_HEARTBEAT_SECONDS",
         "`10`",
         "How often `kyoso worker` reports alive; the tasks of one silent for three beats are run again.",

@@ -236,6 +236,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 KYOSO_MAIL_MAX_ATTEMPTS = env.int("KYOSO_MAIL_MAX_ATTEMPTS", 8, minimum=1)
 KYOSO_MAIL_RETRY_SECONDS = env.int("KYOSO_MAIL_RETRY_SECONDS", 60, minimum=0)
 KYOSO_MAIL_TIMEOUT_SECONDS = env.int("KYOSO_MAIL_TIMEOUT_SECONDS", 30, minimum=1)
+# Sent and failed mails (and finished task results) are forgotten after this many days.
+KYOSO_MAIL_KEEP_DAYS = env.int("KYOSO_MAIL_KEEP_DAYS", 30, minimum=1)
 KYOSO_WORKER_HEARTBEAT_SECONDS = env.int("KYOSO_WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
 
 # Limits members can reach; each is a setting so an operator can tune it.

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kyoso.accounts.actions import roles, security
 from kyoso.accounts.models import Application, EmailLink, Member, MemberSession, RecoveryCode, TOTPDevice
-from kyoso.core.admin import AuditedAdmin, ReadOnlyAdmin, name_in_japanese
+from kyoso.core.admin_base import AuditedAdmin, ReadOnlyAdmin, name_in_japanese
 from kyoso.core.errors import MemberFacingError
 
 

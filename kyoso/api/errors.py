@@ -150,7 +150,7 @@ def install_handlers(api: NinjaAPI) -> None:
         if exc.status_code == 404:
             return respond(request, NotFound())
         # Anything else ninja raises (e.g. 403 for CSRF) keeps its status, with a generic message.
-        error = CsrfFailed() if exc.status_code == 403 else MemberFacingError()
+        error = CsrfFailed() if exc.status_code == 403 else ApiError()
         return api.create_response(request, error_body(error), status=exc.status_code)
 
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

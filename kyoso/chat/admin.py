@@ -14,7 +14,7 @@ from kyoso.chat.models import (
     Stamp,
     ThreadFollow,
 )
-from kyoso.core.admin import AuditedAdmin, ReadOnlyAdmin, name_in_japanese
+from kyoso.core.admin_base import AuditedAdmin, ReadOnlyAdmin, name_in_japanese
 
 name_in_japanese(ChannelMembership, _("チャンネルの参加"))
 name_in_japanese(Reaction, _("リアクション"))

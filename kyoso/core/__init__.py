@@ -4,9 +4,11 @@
   for pages, JSON and WebSocket frames
 - events.py: publishing events to audiences after commit; delivery apps register sinks
 - ratelimit.py, limits.py: rate limits and request limits
-- text.py: Japanese text folding (width, case, katakana)
+- text.py: Japanese text folding (width, katakana readings)
 - domains.py: government e-mail suffixes
-- audit.py, admin.py: the audit hook and audited admin pages
+- audit.py, admin_base.py: the audit hook and the audited admin base (admin.py: the kernel's records)
+- middleware.py: a member's error that a page did not catch, answered with its status
+- logs.py: operator log lines (``event=... key=value``)
 - mail.py, models.py: e-mail on the task queue (Mail rows: queued, sent, failed), retried with backoff
 - worker.py, schedule.py, management/commands/worker.py: ``kyoso worker`` (tasks and periodic jobs)
 

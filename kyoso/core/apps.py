@@ -13,7 +13,7 @@ class CoreConfig(AppConfig):
         from django_tasks.signals import task_finished
 
         from kyoso.core import schedule
-        from kyoso.core.mail import sweep_mail
+        from kyoso.core.mail import prune_mail, sweep_mail
         from kyoso.core.worker import log_failed_task, recover_abandoned_tasks
 
         task_finished.connect(log_failed_task, dispatch_uid="kyoso.core.log_failed_task")
@@ -21,3 +21,4 @@ class CoreConfig(AppConfig):
         heartbeat = timedelta(seconds=settings.KYOSO_WORKER_HEARTBEAT_SECONDS)
         schedule.register("tasks.recover", recover_abandoned_tasks, every=heartbeat)
         schedule.register("mail.sweep", sweep_mail, every=heartbeat)
+        schedule.register("mail.prune", prune_mail, every=timedelta(hours=1))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import smtplib
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,9 +39,12 @@ logger = logging.getLogger("kyoso.mail")
 # most KYOSO_MAIL_TIMEOUT_SECONDS: a claim held this many timeouts belongs to a sender that is gone.
 LEASE_TIMEOUTS = 10
 ERROR_MAX_LENGTH = 2000
-# The sweep gives a due mail's own task this long to claim it before queueing another.
-SWEEP_GRACE = timedelta(minutes=1)
+# The sweep gives a due mail's own task this long to claim it before queueing another, and marks what
+# it queued, so a long backlog gets one extra task per mail and grace period, not one per sweep.
+SWEEP_GRACE = timedelta(minutes=10)
 SWEEP_BATCH = 500
+# Errors are logged and kept for operators; the addresses in an SMTP reply are not (ids are enough).
+_ADDRESS = re.compile(r"[^\s@<>'\"(),;:]+@[^\s@<>'\"(),;:]+")
 
 
 def site_url(path: str = "") -> str:
@@ -89,7 +93,17 @@ def _lease() -> timedelta:
 
 
 def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:ERROR_MAX_LENGTH]
+    """What went wrong, for the log and the admin, with no e-mail address in it."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        replies = "; ".join(f"{code} {_text(reply)}" for code, reply in error.recipients.values())
+        detail = f"recipient refused: {replies}"
+    else:
+        detail = str(error)
+    return _ADDRESS.sub("<address>", f"{type(error).__name__}: {detail}")[:ERROR_MAX_LENGTH]
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
 def _is_permanent(error: BaseException) -> bool:
@@ -164,7 +178,11 @@ def _record_failure(mail: Mail, error: BaseException) -> str:
     described = _describe(error)
     if _is_permanent(error) or mail.attempts >= settings.KYOSO_MAIL_MAX_ATTEMPTS:
         Mail.objects.filter(pk=mail.pk).update(
-            status=MailStatus.FAILED, last_error=described, lease_until=None
+            status=MailStatus.FAILED,
+            last_error=described,
+            lease_until=None,
+            # A failed mail is kept for operators to see; the one-time link in its body is not.
+            body=F("body") if settings.KYOSO_OUTBOX else "",
         )
         log_event(
             logger,
@@ -212,7 +230,26 @@ def sweep_mail(*, now: datetime, dry_run: bool, out: Any) -> None:
     if dry_run:
         out.write(f"mail: would queue {len(ids)} waiting mail(s) again")
         return
+    # Due now, and not swept again for another grace period while its new task waits its turn.
+    Mail.objects.filter(pk__in=ids, status=MailStatus.QUEUED).update(next_attempt_at=moment)
     for mail_id in ids:
         enqueue_delivery(mail_id)
     log_event(logger, "mail.swept", count=len(ids))
     out.write(f"mail: queued {len(ids)} waiting mail(s) again")
+
+
+def prune_mail(*, now: datetime, dry_run: bool, out: Any) -> None:
+    """Forget sent and failed mails, and finished task results, older than KYOSO_MAIL_KEEP_DAYS."""
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - timedelta(days=settings.KYOSO_MAIL_KEEP_DAYS)
+    old_mail = Mail.objects.filter(status__in=[MailStatus.SENT, MailStatus.FAILED], created_at__lt=cutoff)
+    old_tasks = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff)
+    if dry_run:
+        out.write(f"mail: would forget {old_mail.count()} mail(s) and {old_tasks.count()} task result(s)")
+        return
+    mails, _ = old_mail.delete()
+    tasks, _ = old_tasks.delete()
+    if mails or tasks:
+        log_event(logger, "mail.pruned", mails=mails, tasks=tasks)
+        out.write(f"mail: forgot {mails} mail(s) and {tasks} task result(s)")

@@ -1,4 +1,4 @@
-"""What people type, made comparable: full-width and half-width forms, katakana readings."""
+"""What people type, made comparable: full-width and half-width forms, case, katakana readings."""
 
 from __future__ import annotations
 
@@ -19,6 +19,14 @@ def normalize_text(text: str) -> str:
     """
     normal = unicodedata.normalize("NFKC", text)
     return " ".join("".join(c for c in normal if unicodedata.category(c) != "Cc" or c.isspace()).split())
+
+
+def fold(text: str) -> str:
+    """Width and case folded, for matching: ＤＸ, dx and DX are one; ｼｽﾃﾑ is システム.
+
+    NFKC, case folding, then NFKC again (case folding can undo a composition, e.g. for ﬃ).
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
 
 
 def to_hiragana(text: str) -> str:

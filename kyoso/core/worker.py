@@ -132,8 +132,18 @@ class Heartbeat:
 class KyosoWorker:
     """One ``kyoso worker`` process: periodic jobs when due, and queued tasks in between."""
 
-    def __init__(self, *, out: Any, interval: timedelta, now: datetime | None, dry_run: bool) -> None:
+    def __init__(
+        self,
+        *,
+        out: Any,
+        interval: timedelta,
+        now: datetime | None,
+        dry_run: bool,
+        parent: int | None = None,
+    ) -> None:
         self.out = out
+        # Started by `kyoso serve`: stop when that server is gone, however it ended.
+        self.parent = parent
         self.interval = interval
         self.fixed_now = now
         self.dry_run = dry_run
@@ -159,6 +169,9 @@ class KyosoWorker:
                 if queue:
                     self.run_tasks(until_empty=once)
                 if once:
+                    break
+                if self.parent is not None and os.getppid() != self.parent:
+                    log_event(logger, "worker.orphaned", worker=self.worker_id, parent=self.parent)
                     break
                 # Between turns, like between requests: drop a connection that is too old or broken.
                 close_old_connections()

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from kyoso.core.admin import AuditedAdmin
+from kyoso.core.admin_base import AuditedAdmin
 from kyoso.core.text import is_reading, normalize_text, to_hiragana
 from kyoso.directory.domains import normalize_domain
 from kyoso.directory.errors import DirectoryError

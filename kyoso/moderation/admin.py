@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from kyoso.core.admin import ReadOnlyAdmin
+from kyoso.core.admin_base import ReadOnlyAdmin
 from kyoso.moderation.models import AuditEntry
 
 

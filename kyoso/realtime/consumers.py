@@ -88,8 +88,9 @@ class LiveConsumer(AsyncConsumer):
         except (ValueError, RecursionError):
             request = None
         if not isinstance(request, dict):
-            # Answered in the one error protocol's shape, not dropped: the client can tell what went wrong.
-            socket.write(wire_message(encode(error_frame(InvalidFrame()))), counted=False)
+            # Answered in the one error protocol's shape, not dropped, and counted against the send buffer:
+            # a client that sends garbage and never reads is dropped like any slow one.
+            socket.write(wire_message(encode(error_frame(InvalidFrame()))))
             return
         kind = request.get("type")
         if kind == "ping":

@@ -20,11 +20,11 @@ What is searched is ``searchable_text``: the message as a member reads it (a men
 
 from __future__ import annotations
 
-import unicodedata
 import zlib
 from collections.abc import Iterator
 
 from kyoso.chat.mentions import MEMBER_TOKEN
+from kyoso.core.text import fold
 
 # Bump when any function here changes what a text becomes: the index must then be rebuilt
 # (`kyoso search reindex`), and `kyoso search status` says so.
@@ -32,8 +32,8 @@ ANALYZER_VERSION = 1
 
 
 def normalize(text: str) -> str:
-    """The form both messages and queries are compared in: NFKC, case folded."""
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    """The form both messages and queries are compared in: NFKC, case folded (kyoso.core.text.fold)."""
+    return fold(text)
 
 
 def searchable_text(text: str) -> str:

@@ -86,3 +86,61 @@ def test_serve_migrates_a_new_database_and_answers_health_checks(tmp_path: Path,
         server.terminate()
         output, _ = server.communicate(timeout=20)
     assert "Applying database migrations" in output
+
+
+QUEUE_ONE_MAIL = """
+from django.db import transaction
+from kyoso.core.mail import queue_mail
+with transaction.atomic():
+    queue_mail(to="hanako@city.kurume.fukuoka.jp", template="security_password_changed", context={})
+"""
+
+
+def test_serve_alone_sends_mail_through_the_worker_it_starts(tmp_path: Path, database_url: str) -> None:
+    """The embedded mode is `kyoso serve` and nothing else: the mail a request queues still goes out."""
+    from kyoso.core.tests.smtp import Inbox, smtp_server
+
+    inbox = Inbox()
+    with smtp_server(inbox) as smtp_port:
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KYOSO_")}
+        env.update(
+            {
+                "KYOSO_VAR_DIR": str(tmp_path),
+                "KYOSO_DATABASE_URL": database_url,
+                "KYOSO_EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+            }
+        )
+        server = subprocess.Popen(
+            [sys.executable, "-m", "kyoso.cli", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + START_TIMEOUT_SECONDS
+            while True:
+                try:
+                    get_json(f"http://127.0.0.1:{port}/healthz")
+                    break
+                except (urllib.error.URLError, ConnectionError):
+                    assert server.poll() is None, "kyoso serve exited early"
+                    assert time.monotonic() < deadline, "kyoso serve did not answer in time"
+                    time.sleep(0.3)
+            subprocess.run(
+                [sys.executable, "-m", "kyoso.cli", "shell", "-c", QUEUE_ONE_MAIL],
+                cwd=ROOT,
+                env=env,
+                check=True,
+            )
+            while not inbox.messages:
+                assert time.monotonic() < deadline, "the worker beside kyoso serve sent nothing"
+                time.sleep(0.3)
+        finally:
+            server.terminate()
+            output, _ = server.communicate(timeout=90)
+    assert [str(m["To"]) for m in inbox.messages] == ["hanako@city.kurume.fukuoka.jp"]
+    # The server asked its worker to stop, and the worker said so.
+    assert "event=worker.stopped" in output

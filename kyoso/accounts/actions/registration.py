@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -241,13 +242,17 @@ def verify_application(*, token: str) -> Application:
             application.member = _admit(application)
             application.status = ApplicationStatus.APPROVED
             application.decided_at = now
-            log_event(
-                logger,
-                "member.admitted",
-                member=application.member.pk,
-                application=application.pk,
-                organization=_organization_code(application),
-                eligibility=assessment.eligibility,
+            # Logged once the admission commits: a rolled-back one never happened.
+            transaction.on_commit(
+                partial(
+                    log_event,
+                    logger,
+                    "member.admitted",
+                    member=application.member.pk,
+                    application=application.pk,
+                    organization=_organization_code(application),
+                    eligibility=assessment.eligibility,
+                )
             )
         else:
             application.status = ApplicationStatus.IN_REVIEW

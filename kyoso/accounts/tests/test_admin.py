@@ -22,7 +22,7 @@ from kyoso.testing.factories import DEFAULT_PASSWORD, make_member
 
 pytestmark = pytest.mark.django_db
 
-KYOSO_APPS = {"accounts", "chat", "directory", "moderation", "notify"}
+KYOSO_APPS = {"accounts", "chat", "core", "directory", "moderation", "notify"}
 
 
 @pytest.fixture(autouse=True)

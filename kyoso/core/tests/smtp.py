@@ -18,7 +18,17 @@ class Inbox:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse: str | None = None
+        # Refuse every recipient with this reply (its text may name the address, as real servers do).
+        self.refuse_recipients: str | None = None
         self.lock = threading.Lock()
+
+    async def handle_RCPT(
+        self, server: object, session: object, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if self.refuse_recipients:
+            return self.refuse_recipients.format(address=address)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
         if self.refuse:

@@ -53,7 +53,11 @@ def run_worker_once() -> str:
 
 def make_due(mail: Mail) -> None:
     """Jump past the wait before the next try (and the sweep's grace)."""
-    Mail.objects.filter(pk=mail.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+    from kyoso.core.mail import SWEEP_GRACE
+
+    Mail.objects.filter(pk=mail.pk).update(
+        next_attempt_at=timezone.now() - SWEEP_GRACE - timedelta(minutes=1)
+    )
 
 
 def queue_one(**overrides: object) -> Mail:
@@ -131,6 +135,64 @@ def test_a_refused_recipient_is_not_retried(django_capture_on_commit_callbacks: 
     mail.refresh_from_db()
     assert (mail.status, mail.attempts) == (MailStatus.FAILED, 1)
     assert "550" in mail.last_error
+
+
+def test_a_refused_address_is_neither_logged_nor_kept_and_the_failed_body_goes(
+    django_capture_on_commit_callbacks: Callable, caplog: pytest.LogCaptureFixture, settings: object
+) -> None:
+    settings.KYOSO_OUTBOX = False  # type: ignore[attr-defined]
+    inbox = Inbox()
+    inbox.refuse_recipients = "550 5.1.1 <{address}>: Recipient address rejected"
+    with (
+        smtp_server(inbox) as port,
+        override_settings(**smtp_settings(port)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        mail = queue_one(template="sign_in_link", context={"url": "https://kyoso.example/accounts/l/secret/"})
+    mail.refresh_from_db()
+    assert (mail.status, mail.attempts) == (MailStatus.FAILED, 1)
+    assert "550" in mail.last_error
+    assert "@" not in mail.last_error
+    # The one-time link the body held is not kept once the mail has failed.
+    assert mail.body == ""
+    failed = [r.getMessage() for r in caplog.records if "event=mail.failed" in r.getMessage()]
+    assert failed
+    assert all("@" not in line for line in failed)
+
+
+def test_a_mail_the_sweep_queued_again_is_not_queued_again_at_the_next_sweep() -> None:
+    from kyoso.core.mail import SWEEP_GRACE, sweep_mail
+
+    mail = queue_one()  # its task is never run: the on-commit hook is not executed here
+    Mail.objects.filter(pk=mail.pk).update(next_attempt_at=timezone.now() - SWEEP_GRACE * 2)
+    swept = StringIO()
+    with override_settings(TASKS=DATABASE_QUEUE):
+        sweep_mail(now=timezone.now(), dry_run=False, out=swept)
+        again = StringIO()
+        sweep_mail(now=timezone.now(), dry_run=False, out=again)
+        tasks = DBTaskResult.objects.filter(task_path__endswith="deliver_mail").count()
+    assert "queued 1" in swept.getvalue()
+    assert again.getvalue() == ""
+    assert tasks == 1
+
+
+def test_old_sent_and_failed_mails_are_forgotten_and_queued_ones_kept(settings: object) -> None:
+    from kyoso.core.mail import prune_mail
+
+    settings.KYOSO_MAIL_KEEP_DAYS = 30  # type: ignore[attr-defined]
+    old = timezone.now() - timedelta(days=31)
+    sent = queue_one()
+    failed = queue_one()
+    waiting = queue_one()
+    recent = queue_one()
+    Mail.objects.filter(pk=sent.pk).update(status=MailStatus.SENT, created_at=old)
+    Mail.objects.filter(pk=failed.pk).update(status=MailStatus.FAILED, created_at=old)
+    Mail.objects.filter(pk=waiting.pk).update(created_at=old)
+    Mail.objects.filter(pk=recent.pk).update(status=MailStatus.SENT)
+
+    prune_mail(now=timezone.now(), dry_run=False, out=StringIO())
+
+    assert set(Mail.objects.values_list("pk", flat=True)) == {waiting.pk, recent.pk}
 
 
 def test_retries_wait_twice_as_long_each_time(settings: object) -> None:

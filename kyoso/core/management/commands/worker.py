@@ -34,6 +34,9 @@ class Command(BaseCommand):
             default=DEFAULT_INTERVAL_MINUTES,
             help=f"Minutes between passes of the daily jobs (default {DEFAULT_INTERVAL_MINUTES}).",
         )
+        parser.add_argument(
+            "--parent", type=int, default=None, help="Stop when this process (the server) is gone."
+        )
         add_clock_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -42,6 +45,7 @@ class Command(BaseCommand):
             interval=timedelta(minutes=options["interval"]),
             now=parse_now(options["now"]) if options["now"] else None,
             dry_run=options["dry_run"],
+            parent=options["parent"],
         )
         if not options["once"]:
             for signum in (signal.SIGINT, signal.SIGTERM):

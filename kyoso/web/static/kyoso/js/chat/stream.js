@@ -58,10 +58,26 @@ function changed(event) {
   const id = event.type === "thread.replied" ? data.thread_root_id : (data.id ?? data.message_id);
   copies(id).forEach((item) => {
     const fresh = drawn(data, placeOf(item));
-    if (!fresh) return;
+    if (!fresh) {
+      // No drawing came with the event (the server could not draw it): a deletion still takes the
+      // text off every open page at once, as the page would show it after a reload.
+      if (event.type === "message.deleted") tombstone(item);
+      return;
+    }
     const state = event.type.startsWith("reaction.") ? pressedAfter(stateOf(item), event) : stateOf(item);
     swap(item, fresh, state);
   });
+}
+
+function tombstone(item) {
+  const content = item.querySelector(".message__content");
+  if (!content) return;
+  const note = document.createElement("p");
+  note.className = "message__tombstone";
+  note.textContent = config.strings.deleted;
+  content.replaceChildren(note);
+  item.classList.add("message--deleted");
+  item.querySelector(".avatar")?.replaceChildren();
 }
 
 export function onStreamEvent(event) {
