@@ -47,7 +47,7 @@ class CheckedFile:
     height: int | None = None
 
 
-def _size_of(upload: IO[bytes]) -> int:
+def size_of(upload: IO[bytes]) -> int:
     # Django's UploadedFile knows its size without being read; anything else is measured by seeking.
     size = getattr(upload, "size", None)
     if isinstance(size, int):
@@ -60,7 +60,7 @@ def _size_of(upload: IO[bytes]) -> int:
 
 def check_file(upload: IO[bytes], name: str | None = None) -> CheckedFile:
     """Check one upload; raise a named error (FileTooLarge, FileTypeNotAllowed, ...) if it is refused."""
-    size = _size_of(upload)
+    size = size_of(upload)
     if size == 0:
         raise EmptyFile()
     if size > settings.KYOSO_UPLOAD_MAX_BYTES:

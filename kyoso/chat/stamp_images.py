@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from kyoso.chat.errors import ChatError, StampImageNotAllowed
+from kyoso.chat.files import size_of
 from kyoso.chat.filetypes import detect
 
 STAMP_FOLDER = "stamps"
@@ -25,19 +26,9 @@ STAMP_SIZE = 64
 RANDOM_NAME_BYTES = 16
 
 
-def _size_of(upload: IO[bytes]) -> int:
-    size = getattr(upload, "size", None)
-    if isinstance(size, int):
-        return size
-    position = upload.tell()
-    size = upload.seek(0, io.SEEK_END)
-    upload.seek(position)
-    return size
-
-
 def redraw(upload: IO[bytes]) -> bytes:
     """The stamp picture as kyoso stores it, or StampImageNotAllowed."""
-    if not 0 < _size_of(upload) <= settings.KYOSO_STAMP_IMAGE_MAX_BYTES:
+    if not 0 < size_of(upload) <= settings.KYOSO_STAMP_IMAGE_MAX_BYTES:
         raise StampImageNotAllowed()
     try:
         kind = detect(upload, getattr(upload, "name", "") or "")

@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +55,9 @@ def get_json(url: str) -> tuple[int, dict[str, Any]]:
         return error.code, json.loads(error.read())
 
 
-def test_serve_migrates_a_new_database_and_answers_health_checks(tmp_path: Path, database_url: str) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KYOSO_")}
-    env.update({"KYOSO_VAR_DIR": str(tmp_path), "KYOSO_DATABASE_URL": database_url})
+@contextmanager
+def serving(env: dict[str, str], port: int) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    """`kyoso serve` on ``port`` with ``env``, once it answers /healthz; its output when it stopped."""
     server = subprocess.Popen(
         [sys.executable, "-m", "kyoso.cli", "serve", "--port", str(port)],
         cwd=ROOT,
@@ -66,26 +66,41 @@ def test_serve_migrates_a_new_database_and_answers_health_checks(tmp_path: Path,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    output: list[str] = []
     try:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while True:
             try:
-                status, body = get_json(f"http://127.0.0.1:{port}/healthz")
+                get_json(f"http://127.0.0.1:{port}/healthz")
                 break
             except (urllib.error.URLError, ConnectionError):
                 assert server.poll() is None, "kyoso serve exited early"
                 assert time.monotonic() < deadline, "kyoso serve did not answer in time"
                 time.sleep(0.3)
+        yield server, output
+    finally:
+        server.terminate()
+        # Up to a minute: the worker beside the server finishes the task at hand first.
+        output.append(server.communicate(timeout=90)[0])
+
+
+def server_env(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KYOSO_")}
+    env.update({"KYOSO_VAR_DIR": str(tmp_path), "KYOSO_DATABASE_URL": database_url, **extra})
+    return env
+
+
+def test_serve_migrates_a_new_database_and_answers_health_checks(tmp_path: Path, database_url: str) -> None:
+    port = free_port()
+    with serving(server_env(tmp_path, database_url), port) as (_server, output):
+        status, body = get_json(f"http://127.0.0.1:{port}/healthz")
         assert (status, body) == (200, {"status": "ok"})
         status, body = get_json(f"http://127.0.0.1:{port}/readyz")
         assert status == 200
         assert body["checks"]["database"] == "ok"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
             assert '<html lang="ja"' in response.read().decode()
-    finally:
-        server.terminate()
-        output, _ = server.communicate(timeout=20)
-    assert "Applying database migrations" in output
+    assert "Applying database migrations" in output[0]
 
 
 QUEUE_ONE_MAIL = """
@@ -102,45 +117,18 @@ def test_serve_alone_sends_mail_through_the_worker_it_starts(tmp_path: Path, dat
 
     inbox = Inbox()
     with smtp_server(inbox) as smtp_port:
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KYOSO_")}
-        env.update(
-            {
-                "KYOSO_VAR_DIR": str(tmp_path),
-                "KYOSO_DATABASE_URL": database_url,
-                "KYOSO_EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-            }
-        )
-        server = subprocess.Popen(
-            [sys.executable, "-m", "kyoso.cli", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            deadline = time.monotonic() + START_TIMEOUT_SECONDS
-            while True:
-                try:
-                    get_json(f"http://127.0.0.1:{port}/healthz")
-                    break
-                except (urllib.error.URLError, ConnectionError):
-                    assert server.poll() is None, "kyoso serve exited early"
-                    assert time.monotonic() < deadline, "kyoso serve did not answer in time"
-                    time.sleep(0.3)
+        env = server_env(tmp_path, database_url, KYOSO_EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}")
+        with serving(env, free_port()) as (_server, output):
             subprocess.run(
                 [sys.executable, "-m", "kyoso.cli", "shell", "-c", QUEUE_ONE_MAIL],
                 cwd=ROOT,
                 env=env,
                 check=True,
             )
+            deadline = time.monotonic() + START_TIMEOUT_SECONDS
             while not inbox.messages:
                 assert time.monotonic() < deadline, "the worker beside kyoso serve sent nothing"
                 time.sleep(0.3)
-        finally:
-            server.terminate()
-            output, _ = server.communicate(timeout=90)
     assert [str(m["To"]) for m in inbox.messages] == ["hanako@city.kurume.fukuoka.jp"]
     # The server asked its worker to stop, and the worker said so.
-    assert "event=worker.stopped" in output
+    assert "event=worker.stopped" in output[0]

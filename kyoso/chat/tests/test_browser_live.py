@@ -88,6 +88,23 @@ def test_post_stamp_typing_and_delete_reach_the_other_browser_through_another_pr
                 reader.locator("#composer-text").press_sequentially("確認します")
                 writer.locator("[data-typing]").filter(has_text="入力中").wait_for(timeout=WAIT_MS)
 
+                # A deletion whose drawing did not come with the event still takes the text off the page.
+                box.fill("住民の氏名を誤って書きました")
+                box.press("Enter")
+                slip = reader.locator("[data-stream] .message", has_text="住民の氏名を")
+                slip.wait_for(timeout=WAIT_MS)
+                slip_id = int(slip.get_attribute("data-message-id") or 0)
+                channel_id = reader.evaluate(
+                    "() => JSON.parse(document.getElementById('chat-config').textContent).channel.id"
+                )
+                reader.evaluate(
+                    """([id, channel]) => document.dispatchEvent(new CustomEvent("kyoso:event", {detail: {
+                        type: "message.deleted", data: {id, channel_id: channel, deleted: true}}}))""",
+                    [slip_id, channel_id],
+                )
+                reader.locator(f"#m-{slip_id} .message__tombstone").wait_for(timeout=WAIT_MS)
+                assert "住民の氏名" not in reader.locator(f"#m-{slip_id}").inner_text()
+
                 writer.once("dialog", lambda dialog: dialog.accept())
                 writer.locator(f"#m-{message_id} [data-message-menu]").click()
                 writer.locator(f"#m-{message_id}").get_by_role("link", name="削除").click()
