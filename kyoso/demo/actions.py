@@ -145,6 +145,9 @@ def _write_members(plan: CommunityPlan, operator_password: str) -> list[int]:
             "status": member.status,
             "is_staff": member.is_staff,
             "date_joined": to_datetime(member.date_joined),
+            # When each member last opened kyoso, so the inactivity round of `kyoso worker` (which
+            # `kyoso serve` starts) warns only those the demo means to be away.
+            "last_login": to_datetime(member.last_seen) if member.last_seen else None,
         }
         password = operator_password if member.email == DEMO_OPERATOR_EMAIL else member.password
         if password:

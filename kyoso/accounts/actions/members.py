@@ -38,6 +38,7 @@ def create_member(
     is_staff: bool = False,
     is_superuser: bool = False,
     date_joined: datetime | None = None,
+    last_login: datetime | None = None,
 ) -> Member:
     """Create one member; with no password the member cannot sign in until one is set."""
     member = Member(
@@ -55,6 +56,7 @@ def create_member(
         is_staff=is_staff,
         is_superuser=is_superuser,
         date_joined=date_joined or timezone.now(),
+        last_login=last_login,
     )
     if password:
         validate_password(password, member)
@@ -83,6 +85,8 @@ class NewMember:
     status: str = MemberStatus.PENDING
     is_staff: bool = False
     date_joined: datetime | None = None
+    # When the member last signed in where they came from, if known: the inactivity round counts from it.
+    last_login: datetime | None = None
 
 
 class DuplicateEmail(ValueError):
@@ -121,6 +125,7 @@ def import_members(rows: Iterable[NewMember], *, batch_size: int = 1000) -> list
                     status=row.status,
                     is_staff=row.is_staff,
                     date_joined=row.date_joined or timezone.now(),
+                    last_login=row.last_login,
                 )
                 member.set_unusable_password()
                 member.full_clean(validate_unique=False)

@@ -207,3 +207,12 @@ def test_a_demo_built_after_a_removal_is_the_same_again(small_demo: DemoSummary)
 def test_members_scale_with_the_number_of_messages() -> None:
     assert DemoSize.for_messages(1_000_000).members == 4_000
     assert DemoSize.for_messages(1_000).members == 200
+
+
+def test_the_worker_started_beside_the_demo_warns_and_suspends_nobody(small_demo: DemoSummary) -> None:
+    # `kyoso serve` starts `kyoso worker`, which runs the membership rounds at once: the demo's members
+    # have signed in lately, so the inactivity round has no one to warn or deactivate.
+    from kyoso.accounts.actions.lifecycle import deactivate_inactive_members, warn_inactive_members
+
+    assert warn_inactive_members(now=DEMO_NOW, dry_run=True) == []
+    assert deactivate_inactive_members(now=DEMO_NOW, dry_run=True) == []
