@@ -197,7 +197,16 @@ class KyosoSide(Side):
         for _ in range(2 if self.options["redis"] else 1):
             port = _free_port()
             server = subprocess.Popen(
-                [sys.executable, "-m", "kyoso.cli", "serve", "--port", str(port), "--no-migrate"],
+                [
+                    sys.executable,
+                    "-m",
+                    "kyoso.cli",
+                    "serve",
+                    "--port",
+                    str(port),
+                    "--no-migrate",
+                    "--no-worker",
+                ],
                 cwd=ROOT,
                 env=self.env(),
                 stdout=subprocess.DEVNULL,

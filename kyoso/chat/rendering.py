@@ -112,6 +112,23 @@ def fragments_for(messages: list[Message], *, new: bool = False) -> dict[int, di
     return rendered
 
 
+def warm_up() -> None:
+    """Load in advance what the first drawing in each language would otherwise load while a post waits.
+
+    Django fills its table for reversing URLs once per language, and compiles each template on first
+    use: together a few hundred milliseconds, once per process, that the first live message would add
+    to its delivery. ``kyoso bench fanout`` calls it in its poster before the timed posts.
+    """
+    from django.template.loader import get_template
+
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            reverse("chat:channel", args=["warm-up"])
+            reverse("accounts:member", args=[0])
+            get_template(MESSAGE_TEMPLATE)
+            message_labels()
+
+
 def with_fragments(message: Message, data: dict[str, Any], *, new: bool = False) -> dict[str, Any]:
     """``data`` for an event about ``message``, to which ``fragments`` is added when the change commits.
 

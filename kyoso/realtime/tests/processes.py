@@ -141,7 +141,16 @@ class Server:
         self.log = community.var_dir / f"serve-{self.port}.log"
 
     def start(self) -> None:
-        command = [sys.executable, "-m", "kyoso.cli", "serve", "--port", str(self.port), "--no-migrate"]
+        command = [
+            sys.executable,
+            "-m",
+            "kyoso.cli",
+            "serve",
+            "--port",
+            str(self.port),
+            "--no-migrate",
+            "--no-worker",
+        ]
         with self.log.open("ab") as log:
             env = {**self.community.env(), **self.settings}
             self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
