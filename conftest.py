@@ -41,6 +41,15 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Rate-limit budgets (uploads, sign-in, …) and cached figures never carry over from one test to
+    the next: ids are reused between tests, so one member's budget would be another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def tasks_run_at_once(settings: object) -> None:
     """Queued tasks run where they are queued (after commit, for mail), so a test reads mail.outbox
     at once. The database queue and `kyoso worker` have tests of their own (kyoso/core/tests)."""

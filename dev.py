@@ -67,7 +67,12 @@ def ensure_venv(extras: str = "") -> Path:
     stamp = VENV / f".kyoso-installed-{extras or 'base'}"
     if not stamp.exists() or stamp.read_text() != digest:
         say(f"Installing kyoso{f' with {extras} extras' if extras else ''} into {VENV}")
-        run(python, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--upgrade", "pip")
+        # A new venv carries the setuptools and wheel its Python shipped with (old ones have known
+        # advisories): upgraded with pip, before anything is built.
+        run(
+            python, "-m", "pip", "install", "--disable-pip-version-check", "-q",
+            "--upgrade", "pip", "setuptools", "wheel",
+        )  # fmt: skip
         run(python, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", spec)
         stamp.write_text(digest)
     return python

@@ -13,14 +13,15 @@ http_application = RequestBodyLimit(get_asgi_application())
 
 # Imported once Django is set up (get_asgi_application does that): the consumer uses the models.
 from channels.routing import ProtocolTypeRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from kyoso.realtime.origin import OriginValidator  # noqa: E402
 from kyoso.realtime.routing import application as websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": http_application,
-        # A page of another site must not open a socket with our member's cookie.
-        "websocket": AllowedHostsOriginValidator(websocket_application),
+        # A page of another site (or of another port or scheme on this host) must not open a socket with
+        # our member's cookie: the exact origin is checked (kyoso.realtime.origin).
+        "websocket": OriginValidator(websocket_application),
     }
 )

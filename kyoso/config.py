@@ -34,8 +34,15 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("KYOSO_ENV", "development", "`development` or `production`. Production refuses unsafe settings."),
-    Setting("KYOSO_DEBUG", "on in development, off in production", "Django's DEBUG. Never on in production."),
+    Setting(
+        "KYOSO_DEBUG", "off", "Django's DEBUG (tracebacks in error pages): development only, on request."
+    ),
     Setting("KYOSO_SECRET_KEY", "generated into `var/secret_key`", "Signing key; required in production."),
+    Setting(
+        "KYOSO_SECRET_KEY_FALLBACKS",
+        "(none)",
+        "Comma-separated former secret keys, still accepted while a key is rotated.",
+    ),
     Setting(
         "KYOSO_ALLOWED_HOSTS", "`127.0.0.1,localhost` in development", "Comma-separated host names served."
     ),
@@ -68,6 +75,11 @@ SETTINGS: tuple[Setting, ...] = (
         "KYOSO_WS_COMPRESSION",
         "off",
         "Per-message compression of WebSocket frames (costs CPU on every frame).",
+    ),
+    Setting(
+        "KYOSO_WS_MAX_SOCKETS_PER_MEMBER",
+        "`20`",
+        "Open WebSockets of one member per server process; one more closes their oldest (code 4429).",
     ),
     Setting("KYOSO_HOST", "`127.0.0.1`", "Address `kyoso serve` binds to."),
     Setting("KYOSO_PORT", "`8000`", "Port `kyoso serve` listens on."),
@@ -122,6 +134,12 @@ SETTINGS: tuple[Setting, ...] = (
         "`50000000`",
         "Most pixels an attached image may have (protects against decompression bombs).",
     ),
+    Setting(
+        "KYOSO_UPLOAD_MAX_DECODE_BYTES",
+        "`67108864` (64 MB)",
+        "Most memory decoding one attached image may take, judged from its header before decoding.",
+    ),
+    Setting("KYOSO_UPLOADS_PER_HOUR", "`200`", "Files one member may upload in an hour (then 429)."),
     Setting("KYOSO_SEARCH_PAGE_SIZE", "`20`", "Search results per page."),
     Setting(
         "KYOSO_SEARCH_WINDOW",
@@ -216,7 +234,7 @@ def development_secret_key(var_dir: Path) -> str:
     key_file = var_dir / SECRET_KEY_FILE_NAME
     if key_file.is_file():
         return key_file.read_text(encoding="utf-8").strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
+    var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # var/ is for kyoso's own user only
     key = secrets.token_urlsafe(64)
     key_file.write_text(key, encoding="utf-8")
     # Windows file systems ignore POSIX modes; the key still works there.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from urllib.parse import unquote, urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
 from kyoso.config import (
@@ -28,8 +30,11 @@ PRODUCTION = KYOSO_ENV == "production"
 
 VAR_DIR = Path(env.str("KYOSO_VAR_DIR") or BASE_DIR / "var").resolve()
 
-DEBUG = env.bool("KYOSO_DEBUG", default=not PRODUCTION)
+# Off unless asked for (KYOSO_DEBUG=on), in development too: a server error never shows a traceback.
+DEBUG = env.bool("KYOSO_DEBUG", default=False)
 SECRET_KEY = env.str("KYOSO_SECRET_KEY")
+# Former keys, accepted while a key is rotated (signed links, sessions, encrypted TOTP seeds): README.
+SECRET_KEY_FALLBACKS = env.list("KYOSO_SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env.list("KYOSO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("KYOSO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -83,7 +88,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kyoso.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    # Django's, answering an unreadable multipart body 400 instead of a 500 (kyoso.core.middleware).
+    "kyoso.core.middleware.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # The same rules for /api/v1/, answered as JSON 401/403 instead of a redirect to a page.
@@ -126,8 +132,25 @@ try:
     _database = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
 except ValueError as error:
     raise ImproperlyConfigured(f"KYOSO_DATABASE_URL is not a database URL we understand: {error}") from None
+
+
+def _private_sqlite_files(*, connection: Any, **_kwargs: Any) -> None:
+    """Each time kyoso opens its SQLite database: the database and its -wal and -shm files are narrowed
+    to its own user (0600), however they were made. SQLite gives new -wal and -shm files the database's
+    own mode, and var/ is made 0700, so no other user ever reads them."""
+    if connection.vendor != "sqlite":
+        return
+    path = Path(connection.settings_dict["NAME"])
+    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        # In memory, gone, or not ours to change (or Windows, which ignores POSIX modes): nothing to do.
+        with contextlib.suppress(OSError, ValueError):
+            file.chmod(0o600)
+
+
+connection_created.connect(_private_sqlite_files, dispatch_uid="kyoso.settings.private_sqlite_files")
+
 if _database["ENGINE"] == "django.db.backends.sqlite3":
-    Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    Path(_database["NAME"]).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     _database["OPTIONS"] = {
         # WAL lets readers run beside the one writer; IMMEDIATE avoids "database is locked" upgrades.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
@@ -176,7 +199,9 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 # Serve straight from the apps' static folders: `kyoso serve` works without a collectstatic step.
 WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = DEBUG
+# In development, edited static files are served without a restart (whatever DEBUG is); production scans
+# them once at start.
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 # Security headers. The UI loads nothing from any other host: the CSP says so to the browser too.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -253,6 +278,13 @@ KYOSO_STAMP_IMAGE_MAX_BYTES = env.int("KYOSO_STAMP_IMAGE_MAX_BYTES", 512 * 1024,
 KYOSO_UPLOAD_MAX_BYTES = env.int("KYOSO_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 KYOSO_UPLOAD_MAX_FILES = env.int("KYOSO_UPLOAD_MAX_FILES", 10, minimum=1)
 KYOSO_UPLOAD_MAX_IMAGE_PIXELS = env.int("KYOSO_UPLOAD_MAX_IMAGE_PIXELS", 50_000_000, minimum=1)
+# The most memory decoding one image for its thumbnail may take (JPEG decodes at a reduced scale, so a
+# large photo stays well under it); and how many files one member may upload in an hour.
+KYOSO_UPLOAD_MAX_DECODE_BYTES = env.int("KYOSO_UPLOAD_MAX_DECODE_BYTES", 64 * 1024 * 1024, minimum=1)
+KYOSO_UPLOADS_PER_HOUR = env.int("KYOSO_UPLOADS_PER_HOUR", 200, minimum=1)
+# Uploaded files and the folders made for them are readable by kyoso's own user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Uploads over 2.5 MB go to a temporary file, not memory; form fields (not files) stay small.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -301,6 +333,7 @@ KYOSO_WS_SEND_BUFFER = env.int("KYOSO_WS_SEND_BUFFER", 256, minimum=1)
 KYOSO_WS_CATCHUP_LIMIT = env.int("KYOSO_WS_CATCHUP_LIMIT", 200, minimum=1)
 KYOSO_WS_TYPING_INTERVAL = env.int("KYOSO_WS_TYPING_INTERVAL", 2, minimum=0)
 KYOSO_WS_COMPRESSION = env.bool("KYOSO_WS_COMPRESSION", default=False)
+KYOSO_WS_MAX_SOCKETS_PER_MEMBER = env.int("KYOSO_WS_MAX_SOCKETS_PER_MEMBER", 20, minimum=1)
 
 # Search: results per page; how many of the newest matches are counted, ranked by relevance and
 # broken down into facets; the longest query; okurigana folding (申込 = 申し込み) unless unticked.

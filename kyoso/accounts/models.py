@@ -15,7 +15,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kyoso.core.crypto import EncryptedTextField
 from kyoso.directory.models import Region
+
+# The HKDF purpose of the TOTP seeds' key: changing it makes every stored seed unreadable.
+TOTP_SECRET_PURPOSE = "kyoso.accounts.TOTPDevice.secret"  # noqa: S105 - a purpose label, not a secret
 
 
 class Role(models.TextChoices):
@@ -263,7 +267,9 @@ class TOTPDevice(models.Model):
     """Two-factor authentication (二段階認証) with a time-based one-time password app."""
 
     member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="totp_device")
-    secret = models.CharField(max_length=64)
+    # The base32 seed, encrypted at rest with a key derived from the secret key (kyoso.core.crypto);
+    # migration 0002 encrypted the seeds stored before in plain text.
+    secret = EncryptedTextField(purpose=TOTP_SECRET_PURPOSE)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # The last time step accepted: a code is never accepted twice.
     last_used_step = models.BigIntegerField(default=0)

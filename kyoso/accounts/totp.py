@@ -40,12 +40,15 @@ def qr_svg(uri: str) -> str:
     return out.getvalue().decode()
 
 
-def matching_step(secret: str, code: str, *, after_step: int, at: float | None = None) -> int | None:
+def matching_step(secret: str | None, code: str, *, after_step: int, at: float | None = None) -> int | None:
     """The time step a code belongs to, if it is valid now and later than ``after_step``.
 
     Returning the step lets the caller store it, so the same code (or an older one) is never
-    accepted twice, even within its 30 seconds.
+    accepted twice, even within its 30 seconds. A seed that could not be read (None: encrypted under a
+    secret key no longer configured, see kyoso.core.crypto) accepts no code.
     """
+    if not secret:
+        return None
     # Japanese input methods often type full-width digits (１２３４５６); NFKC makes them ASCII.
     code = "".join(unicodedata.normalize("NFKC", code).split())
     if not (code.isascii() and code.isdigit() and len(code) == 6):

@@ -9,13 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.http import HttpRequest
 from ninja import NinjaAPI
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
+from ninja.types import DictStrAny
 
 from kyoso.api.auth import session_auth, token_auth
 from kyoso.api.errors import install_handlers
 from kyoso.api.routes import channels, files, me, messages, reactions, reads, search, threads
+from kyoso.core.validation import check_json_depth
 
 DESCRIPTION = """\
 Everything the web UI does with channels, messages, threads, stamps, files and read state.
@@ -50,6 +54,15 @@ class Renderer(JSONRenderer):
     encoder_class = Encoder
 
 
+class DepthLimitedParser(Parser):
+    """JSON bodies nested deeper than kyoso.core.validation.MAX_JSON_DEPTH are refused (400,
+    ``too_deeply_nested``) before ``json.loads`` recurses into them."""
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        check_json_depth(request.body)
+        return super().parse_body(request)
+
+
 api = NinjaAPI(
     title="kyoso API",
     version="1",
@@ -58,6 +71,7 @@ api = NinjaAPI(
     docs_url=None,
     auth=[token_auth, session_auth],
     renderer=Renderer(),
+    parser=DepthLimitedParser(),
 )
 install_handlers(api)
 for module in (me, channels, messages, threads, reactions, files, reads):

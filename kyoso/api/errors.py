@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 import pydantic
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -30,11 +31,13 @@ from kyoso.core.errors import (
     error_body,
     error_response,
 )
+from kyoso.core.validation import InvalidId, TooDeeplyNested, UnreadableUpload
 
 __all__ = [
     "AccountUnavailable",
     "ApiError",
     "CsrfFailed",
+    "InvalidId",
     "InvalidInput",
     "InvalidToken",
     "MethodNotAllowed",
@@ -43,6 +46,8 @@ __all__ = [
     "RequestTooLarge",
     "SecondFactorRequired",
     "SessionEnded",
+    "TooDeeplyNested",
+    "UnreadableUpload",
     "error_response",
 ]
 
@@ -145,6 +150,9 @@ def install_handlers(api: NinjaAPI) -> None:
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if isinstance(exc, AuthenticationError) or exc.status_code == 401:
             return respond(request, ApiNotAuthenticated())
+        if isinstance(exc.__cause__, MemberFacingError):
+            # ninja wraps what the body parser raised (e.g. TooDeeplyNested): answer that error.
+            return respond(request, exc.__cause__)
         if exc.status_code == BAD_REQUEST:
             return respond(request, UnreadableBody())
         if exc.status_code == 404:
@@ -159,9 +167,14 @@ def install_handlers(api: NinjaAPI) -> None:
     def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return respond(request, RequestTooLarge())
 
+    def unreadable_upload(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        # A multipart body Django cannot read (e.g. a file-name header past its limit): 400, not 500.
+        return respond(request, UnreadableUpload())
+
     _handle(api, MemberFacingError, member_facing)
     _handle(api, NinjaValidationError, ninja_validation)
     _handle(api, pydantic.ValidationError, pydantic_validation)
     _handle(api, HttpError, http_error)
     _handle(api, Http404, not_found)
     _handle(api, RequestDataTooBig, too_large)
+    _handle(api, MultiPartParserError, unreadable_upload)

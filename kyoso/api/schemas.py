@@ -12,6 +12,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from kyoso.chat.models import ChannelCategory, PostingPolicy
+from kyoso.core.validation import Id, Position
 
 # ---- Errors ------------------------------------------------------------------------------------
 
@@ -95,11 +96,11 @@ class ChannelPatch(Schema):
 
 
 class InviteIn(Schema):
-    member_id: int
+    member_id: Id
 
 
 class DirectIn(Schema):
-    member_ids: list[int] = Field(description="The others in the conversation; an empty list is a notepad.")
+    member_ids: list[Id] = Field(description="The others in the conversation; an empty list is a notepad.")
 
 
 class MembershipOut(Schema):
@@ -177,7 +178,7 @@ class SavedPageOut(Schema):
 
 class MessageIn(Schema):
     text: str = Field(description="Markdown; 1 to KYOSO_MESSAGE_MAX_LENGTH characters.")
-    thread_root_id: int | None = Field(None, description="Reply in this message's thread.")
+    thread_root_id: Id | None = Field(None, description="Reply in this message's thread.")
     also_in_channel: bool = Field(False, description="A reply that is also shown in the channel.")
 
 
@@ -251,7 +252,7 @@ class StampsOut(Schema):
 
 
 class ReadIn(Schema):
-    up_to: int | None = Field(None, ge=0, description="The newest message seen; omitted: the newest.")
+    up_to: Position | None = Field(None, description="The newest message seen; omitted: the newest.")
 
 
 class ReadOut(Schema):

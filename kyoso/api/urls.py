@@ -6,5 +6,5 @@ app_name = "api_tokens"
 
 urlpatterns = [
     path("", views.tokens, name="list"),
-    path("<int:token_id>/revoke/", views.revoke, name="revoke"),
+    path("<id:token_id>/revoke/", views.revoke, name="revoke"),
 ]

@@ -24,6 +24,8 @@ from kyoso.chat.filetypes import FileKind, detect, display_name
 
 STORAGE_FOLDER = "attachments"
 THUMBNAIL_FOLDER = "attachments/thumbnails"
+# The most memory one decoded pixel takes (RGBA, 8 bits a channel); other modes take less.
+DECODED_BYTES_PER_PIXEL = 4
 # Thumbnails fit in a square of this many pixels, the size the message list shows at most.
 THUMBNAIL_SIZE = 400
 THUMBNAIL_JPEG_QUALITY = 85
@@ -92,9 +94,14 @@ def _make_thumbnail(checked: CheckedFile) -> None:
         width, height = image.size
         if width * height > settings.KYOSO_UPLOAD_MAX_IMAGE_PIXELS:
             raise ImageTooLarge()
+        image.draft("RGB", (THUMBNAIL_SIZE, THUMBNAIL_SIZE))  # JPEG decodes at a smaller scale
+        # What decoding will hold in memory, known from the header before a byte is decoded (reading a
+        # PNG's EXIF below decodes it): a 189 KB PNG of 7,070 × 7,070 px is under the pixel limit but
+        # would take hundreds of MB to check.
+        if image.size[0] * image.size[1] * DECODED_BYTES_PER_PIXEL > settings.KYOSO_UPLOAD_MAX_DECODE_BYTES:
+            raise ImageTooLarge()
         if image.getexif().get(EXIF_ORIENTATION) in ROTATED_ORIENTATIONS:
             width, height = height, width  # the size as shown, the right way up
-        image.draft("RGB", (THUMBNAIL_SIZE, THUMBNAIL_SIZE))  # JPEG decodes at a smaller scale
         image = ImageOps.exif_transpose(image)  # a phone photo shows the right way up
         image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
         has_alpha = image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
@@ -28,14 +29,22 @@ def _mention(state: StateInline, silent: bool) -> bool:
         return False
     if not silent:
         token = state.push("mention", "", 0)
-        token.meta = {"member_id": int(match["id"]), "name": match["name"]}
+        # The name typed in the token is not kept: what is shown is the member's own (see render).
+        token.meta = {"member_id": int(match["id"])}
+        token.content = match[0]
     state.pos = match.end()
     return True
 
 
-def _render_mention(renderer: object, tokens: Sequence[Token], idx: int, options: object, env: object) -> str:
-    meta = tokens[idx].meta
-    return f'<span class="mention" data-member-id="{meta["member_id"]}">@{escapeHtml(meta["name"])}</span>'
+def _render_mention(
+    renderer: object, tokens: Sequence[Token], idx: int, options: object, env: MutableMapping[str, Any]
+) -> str:
+    token = tokens[idx]
+    member_id = token.meta["member_id"]
+    name = env.get("names", {}).get(member_id)
+    if name is None:  # no such member: the text as typed, never dressed as a mention of anyone
+        return escapeHtml(token.content)
+    return f'<span class="mention" data-member-id="{member_id}">@{escapeHtml(name)}</span>'
 
 
 _markdown.inline.ruler.before("link", "mention", _mention)
@@ -56,12 +65,17 @@ class Rendered:
     mentions: ParsedMentions
 
 
-def render(text: str) -> Rendered:
-    """Safe HTML and the mentions it shows, from one parse: what a member sees as a mention is one.
+def member_names(member_ids: Iterable[int]) -> dict[int, str]:
+    """The current display names of these members, in one query (ids of no member are left out)."""
+    from kyoso.accounts.models import Member
 
-    A token or ``@channel`` inside code is quoted, not a mention.
-    """
-    tokens = _markdown.parse(text)
+    ids = set(member_ids)
+    if not ids:
+        return {}
+    return dict(Member.objects.filter(pk__in=ids).values_list("pk", "display_name"))
+
+
+def _mentions(tokens: Sequence[Token]) -> ParsedMentions:
     member_ids: set[int] = set()
     plain: list[str] = []
     for block in tokens:
@@ -74,7 +88,28 @@ def render(text: str) -> Rendered:
             else:  # markup, line breaks, code: a boundary, so "a**@here**" still counts but "a@here" not
                 plain.append(" ")
         plain.append("\n")
-    html = _markdown.renderer.render(tokens, _markdown.options, {})
+    broadcast = BROADCAST.search("".join(plain)) is not None
+    return ParsedMentions(frozenset(member_ids), broadcast)
+
+
+def parse(text: str) -> ParsedMentions:
+    """The mentions a text's rendering shows (by id), without rendering it or asking the database."""
+    return _mentions(_markdown.parse(text))
+
+
+def render(text: str, *, names: Mapping[int, str] | None = None) -> Rendered:
+    """Safe HTML and the mentions it shows, from one parse: what a member sees as a mention is one.
+
+    A token or ``@channel`` inside code is quoted, not a mention. A mention shows the member's own
+    display name, looked up by id (``names``, or the database): the name typed in the token
+    (``@[坂本（運営）](member:5)``) is never shown, so nobody can dress one member up as another.
+    A token naming no member is shown as the text typed, not as a mention.
+    """
+    tokens = _markdown.parse(text)
+    mentions = _mentions(tokens)
+    if names is None:
+        names = member_names(mentions.member_ids)
+    html = _markdown.renderer.render(tokens, _markdown.options, {"names": names})
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -82,8 +117,8 @@ def render(text: str) -> Rendered:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer nofollow ugc",
     ).strip()
-    broadcast = BROADCAST.search("".join(plain)) is not None
-    return Rendered(clean, ParsedMentions(frozenset(member_ids), broadcast))
+    shown = frozenset(pk for pk in mentions.member_ids if pk in names)
+    return Rendered(clean, ParsedMentions(shown, mentions.broadcast))
 
 
 def render_message(text: str) -> str:

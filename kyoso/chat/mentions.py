@@ -3,7 +3,9 @@
 The type-ahead inserts ``@[表示名](member:123)``: a display name alone is ambiguous (two 「山田」 in
 different towns) and can change, the id cannot. ``@channel`` and ``@here`` name everyone in the
 channel; kyoso has no presence yet, so ``@here`` reaches the same people as ``@channel``.
-kyoso.chat.markdown renders a token as ``<span class="mention" data-member-id="123">@表示名</span>``.
+kyoso.chat.markdown renders a token as ``<span class="mention" data-member-id="123">@表示名</span>``
+with the member's own display name, looked up by id: the name in the token is only a hint for the
+person typing, never shown (``@[坂本（運営）](member:5)`` shows member 5's name, whatever it says).
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ class ParsedMentions:
 
 def parse_mentions(text: str) -> ParsedMentions:
     """The mentions in a message's text, as its rendering shows them (not those quoted in code)."""
-    from kyoso.chat.markdown import render  # the renderer uses this module's syntax
+    from kyoso.chat.markdown import parse  # the renderer uses this module's syntax
 
-    return render(text).mentions
+    return parse(text)
 
 
 def member_token(member_id: int, display_name: str) -> str:

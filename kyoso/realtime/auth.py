@@ -26,6 +26,7 @@ from kyoso.realtime.sockets import CLOSE_NOT_ALLOWED, CLOSE_SIGNED_OUT
 @dataclass(frozen=True, slots=True)
 class Admitted:
     member: Member  # kept only until the socket's setup is done
+    session: str = ""  # the digest of its session key: the socket closes when that session ends
 
     @property
     def member_id(self) -> int:
@@ -75,4 +76,4 @@ def admit(key: str | None) -> Admitted | Refused:
         security.has_two_factor(member) or security.must_enrol_two_factor(member)
     ):
         return Refused(CLOSE_NOT_ALLOWED)
-    return Admitted(member=member)
+    return Admitted(member=member, session=security.session_digest(key))

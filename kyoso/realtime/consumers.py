@@ -3,6 +3,9 @@
 - The socket opens with the browser's session cookie; a socket that may not read is accepted and at
   once closed with 4401 (not signed in) or 4403 (suspended, or the second factor is not done), so the
   client knows not to retry.
+- An open socket belongs to the session it opened with: when that session ends (sign-out, signed out
+  from another browser, a password change elsewhere) it is closed with 4401. A member's socket past
+  KYOSO_WS_MAX_SOCKETS_PER_MEMBER (on one process) closes their oldest one with 4429.
 - Client ``{"type": "hello", "channels": {"<channel id>": <last message id held>, ...}}``: the server
   sends what was missed (``message.created`` events, or ``resync`` for a channel that missed too many),
   then ``{"type": "ready"}``, then live events as they happen.
@@ -73,7 +76,9 @@ class LiveConsumer(AsyncConsumer):
             return
         await self.send({"type": "websocket.accept"})
         self.member = admitted.member
-        self.socket = hub.attach(admitted.member.pk, admitted.member.display_name, self.base_send)
+        self.socket = hub.attach(
+            admitted.member.pk, admitted.member.display_name, self.base_send, session=admitted.session
+        )
 
     async def _refuse(self, code: int) -> None:
         await self.send({"type": "websocket.accept"})

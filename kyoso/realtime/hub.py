@@ -7,6 +7,9 @@ socket of the audience; there is no per-consumer queue and no task per delivery.
 The index follows membership as it changes: a member's own ``channel.updated`` event with ``joined`` or
 ``created`` adds the channel to their sockets, ``left`` takes it away at once (nothing of that channel
 reaches them after their own "left"), and ``member.status_changed`` to anything but active closes them.
+``session.ended`` (kyoso.accounts.actions.security) closes the sockets of the sessions it names, with
+4401; it is acted on here and never forwarded to a client. A member has at most
+KYOSO_WS_MAX_SOCKETS_PER_MEMBER sockets on one process: one more closes their oldest, with 4429.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from kyoso.core.events import channel_audience, community_audience, member_audie
 from kyoso.realtime.sockets import (
     CLOSE_NOT_ALLOWED,
     CLOSE_RESTART,
+    CLOSE_SIGNED_OUT,
+    CLOSE_TOO_MANY,
     Send,
     Socket,
     direct_protocol,
@@ -38,6 +43,8 @@ JOINED_CHANGES = frozenset({"created", "joined"})
 FLUSH_SECONDS = 0.01
 LEFT_CHANGES = frozenset({"left"})
 ACTIVE = "active"
+SESSION_ENDED = "session.ended"
+CONTROL_EVENTS = frozenset({"channel.updated", "member.status_changed", SESSION_ENDED})
 
 
 class Hub:
@@ -45,7 +52,8 @@ class Hub:
         self.loop = loop
         self.send_buffer = send_buffer
         self.index: dict[str, set[Socket]] = {}
-        self.members: dict[int, set[Socket]] = {}
+        # Each member's sockets, oldest first (a dict keeps the order of insertion).
+        self.members: dict[int, dict[Socket, None]] = {}
         # False while the event feed is down (Redis): sockets are closed and new ones refused, so that
         # every client catches up after the outage instead of silently missing what was published.
         self.online = False
@@ -58,12 +66,21 @@ class Hub:
 
     # --- sockets ------------------------------------------------------------------------------------
 
-    def attach(self, member_id: int, name: str, send: Send) -> Socket:
-        """A socket hearing its member's own events and the community's (channels come with ``subscribe``)."""
-        socket = Socket(self, member_id, name, send, direct_protocol(send))
-        self.members.setdefault(member_id, set()).add(socket)
+    def attach(self, member_id: int, name: str, send: Send, session: str = "") -> Socket:
+        """A socket hearing its member's own events and the community's (channels come with ``subscribe``).
+
+        ``session`` is the digest of the session it opened with. Past the member's cap of sockets, their
+        oldest socket is closed.
+        """
+        socket = Socket(self, member_id, name, send, direct_protocol(send), session=session)
+        same_member = self.members.setdefault(member_id, {})
+        same_member[socket] = None
         self._add(member_audience(member_id), socket)
         self._add(community_audience(), socket)
+        excess = len(same_member) - settings.KYOSO_WS_MAX_SOCKETS_PER_MEMBER
+        for oldest in tuple(same_member)[: max(excess, 0)]:
+            self._unindex(oldest)
+            oldest.close(CLOSE_TOO_MANY)
         return socket
 
     def subscribe(self, socket: Socket, channel_ids: Iterable[int]) -> None:
@@ -91,6 +108,22 @@ class Hub:
             self._unindex(socket)
             socket.close(code)
 
+    def end_sessions(self, member_id: int, data: dict) -> None:
+        """A ``session.ended`` event: close the member's sockets of the ended sessions (or of every session
+        but the renewed ones), after moving the sockets of a renewed session to its new key."""
+        renewed = data.get("renewed")
+        renewed = renewed if isinstance(renewed, dict) else {}
+        ended = data.get("sessions")
+        ended = {key for key in ended if isinstance(key, str)} if isinstance(ended, list) else set()
+        everything = data.get("all") is True
+        kept = set(renewed.values())
+        for socket in tuple(self.members.get(member_id, ())):
+            if socket.session in renewed:
+                socket.session = renewed[socket.session]
+            if socket.session in ended or (everything and socket.session not in kept):
+                self._unindex(socket)
+                socket.close(CLOSE_SIGNED_OUT)
+
     def stalled(self, socket: Socket) -> None:
         """A direct socket's transport is full: write its backlog when the transport drains."""
         self._stalled.add(socket)
@@ -114,7 +147,7 @@ class Hub:
         socket.channels = set()
         same_member = self.members.get(socket.member_id)
         if same_member is not None:
-            same_member.discard(socket)
+            same_member.pop(socket, None)
             if not same_member:
                 del self.members[socket.member_id]
 
@@ -168,6 +201,9 @@ class Hub:
         if not sockets:
             return
         event = _control_event(frame)
+        if event is not None and event["type"] == SESSION_ENDED:
+            self.end_sessions(int(audience.split(":", 1)[1]), event["data"])
+            return  # for the hub only: it names sessions, which clients have no business hearing
         if event is not None and event["type"] == "channel.updated":
             change, channel_id = event["data"].get("change"), event["data"].get("id")
             if change in JOINED_CHANGES and isinstance(channel_id, int):
@@ -216,7 +252,7 @@ class Hub:
 def _control_event(frame: str) -> dict | None:
     """The few events that change the index, parsed; any other frame is passed on unread."""
     # A cheap look first: member events are few, and a false match only costs a parse.
-    if "channel.updated" not in frame and "member.status_changed" not in frame:
+    if "channel.updated" not in frame and "member.status_changed" not in frame and SESSION_ENDED not in frame:
         return None
     try:
         event = json.loads(frame)
@@ -224,7 +260,7 @@ def _control_event(frame: str) -> dict | None:
         return None
     if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
         return None
-    if event.get("type") not in {"channel.updated", "member.status_changed"}:
+    if event.get("type") not in CONTROL_EVENTS:
         return None
     return event
 

@@ -33,6 +33,9 @@ Send = Callable[[Message], Awaitable[None]]
 
 # Close codes the client understands (kyoso/web/static/kyoso/js/live.js).
 CLOSE_TOO_SLOW = 4008  # the send buffer overflowed: reconnect and catch up
+# The member opened more sockets than KYOSO_WS_MAX_SOCKETS_PER_MEMBER: their oldest one is closed
+# (4000 + 429, as for RateLimited).
+CLOSE_TOO_MANY = 4429
 # Refusals speak the one error protocol: 4000 + the HTTP status of the error (kyoso.core.errors).
 CLOSE_SIGNED_OUT = close_code(NotAuthenticated())  # 4401, no signed-in session: do not retry
 CLOSE_NOT_ALLOWED = close_code(NotAllowed())  # 4403, suspended, deactivated, or no second factor yet
@@ -116,14 +119,20 @@ class Socket:
         "member_id",
         "name",
         "send",
+        "session",
         "typed_at",
         "writer",
     )
 
-    def __init__(self, hub: Hub, member_id: int, name: str, send: Send, direct: Any = None) -> None:
+    def __init__(
+        self, hub: Hub, member_id: int, name: str, send: Send, direct: Any = None, session: str = ""
+    ) -> None:
         self.hub = hub
         self.member_id = member_id
         self.name = name
+        # The digest of the session the socket opened with (kyoso.accounts.actions.security.session_digest):
+        # when that session ends, the socket closes.
+        self.session = session
         self.send = send
         self.direct = direct
         self.limit = hub.send_buffer

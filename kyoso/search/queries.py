@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from kyoso.accounts.models import Member, MemberStatus
 from kyoso.chat.models import Channel, ChannelKind, Message
 from kyoso.chat.queries import can_read, message_permalink, visible_channels
+from kyoso.core.validation import InvalidId, parse_id
 from kyoso.directory.models import Organization, OrganizationKind
 from kyoso.search.analyzer import analyzed, normalize
 from kyoso.search.backends import Where, backend_for
@@ -145,14 +146,20 @@ def _relevance(text: str, terms: list[Term], stamps: int, created_at: datetime) 
 
 
 def _parse_cursor(cursor: str | None, sort: str) -> tuple[float, int] | None:
-    """``<id>`` when sorted by date, ``<score>_<id>`` by relevance; anything else starts over."""
+    """``<id>`` when sorted by date, ``<score>_<id>`` by relevance; an id out of the database's range
+    (or a score that is not a finite number) is refused with InvalidId, anything else starts over."""
     if not cursor:
         return None
     score, _sep, last = cursor.rpartition("_") if sort == RELEVANCE else ("0", "", cursor)
+    if not (last.isascii() and last.isdigit()):
+        return None
     try:
-        return float(score), int(last)
+        value = float(score)
     except ValueError:
         return None
+    if not math.isfinite(value):
+        raise InvalidId()
+    return value, parse_id(last, field="cursor")
 
 
 def _ranked(ids: list[int], terms: list[Term]) -> list[tuple[float, int]]:
@@ -235,6 +242,7 @@ def search_messages(
     """
     sort = sort if sort in SORTS else NEWEST
     results = MessageResults(query=query, sort=sort)
+    position = _parse_cursor(cursor, sort)
     parsed = read_query(query)
     if parsed.is_empty or not can_read(member):
         return results
@@ -252,7 +260,6 @@ def search_messages(
     found = found[:window]
     results.count = len(found)
     results.facets = _facets(found, query, parsed)
-    position = _parse_cursor(cursor, sort)
     if sort == RELEVANCE:
         ranked = _ranked(found, plan.positive_terms)
         if position is not None:

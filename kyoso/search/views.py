@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from kyoso.accounts.requests import MemberRequest
 from kyoso.core.errors import MemberFacingError
+from kyoso.core.validation import InvalidId
 from kyoso.search import queries
 from kyoso.search.suggestions import suggest
 
@@ -28,6 +29,7 @@ def search(request: MemberRequest) -> HttpResponse:
         "sort": sort,
         "exact": exact,
     }
+    status = 200
     try:
         context["results"] = queries.search_messages(
             request.user,
@@ -42,7 +44,10 @@ def search(request: MemberRequest) -> HttpResponse:
     except MemberFacingError as error:
         # A query that cannot be read gets the page back with what to change, never an error page.
         context["error"] = str(error)
-    return render(request, "search/search.html", context)
+        if isinstance(error, InvalidId):
+            # A cursor no page of results ever gave out: the request itself is wrong.
+            status = error.status
+    return render(request, "search/search.html", context, status=status)
 
 
 @login_required

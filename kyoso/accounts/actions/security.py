@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Iterable
 from datetime import timedelta
 from importlib import import_module
 
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from kyoso.accounts import totp
 from kyoso.accounts.actions.lifecycle import note_activity, note_sign_in
@@ -33,6 +35,7 @@ from kyoso.accounts.errors import (
 )
 from kyoso.accounts.links import _digest, consume_link, issue_link
 from kyoso.accounts.models import LinkPurpose, Member, MemberSession, RecoveryCode, Role, TOTPDevice
+from kyoso.core.events import member_audience, publish
 from kyoso.core.logs import log_event
 from kyoso.core.mail import queue_mail, render_email, site_url
 from kyoso.core.ratelimit import client_ip, spend, spent
@@ -169,6 +172,12 @@ def set_password(*, member: Member, password: str, request: HttpRequest | None =
         update_session_auth_hash(request, member)
         MemberSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key)
         MemberSession.objects.filter(member=member).exclude(session_key=request.session.session_key).delete()
+        # Every other session's auth hash no longer matches: their open sockets close; this browser's
+        # socket follows its session to the new key.
+        renewed = {old_key: request.session.session_key} if old_key and request.session.session_key else {}
+        _publish_sessions_ended(member.pk, everything=True, renewed=renewed)
+    else:
+        _publish_sessions_ended(member.pk, everything=True)
     queue_mail(to=member.email, template="security_password_changed", context={"member": member})
     log_event(logger, "password.changed", member=member.pk)
     return member
@@ -191,12 +200,43 @@ def start_session(request: HttpRequest, member: Member) -> MemberSession:
     )
 
 
+def session_digest(key: str) -> str:
+    """A session key as events name it: the live sockets of a session are found by this, and the raw key
+    (a bearer credential) never leaves the server."""
+    return salted_hmac("kyoso.accounts.session", key, algorithm="sha256").hexdigest()
+
+
+def _publish_sessions_ended(
+    member_id: int | None,
+    keys: Iterable[str] = (),
+    *,
+    everything: bool = False,
+    renewed: dict[str, str] | None = None,
+) -> None:
+    """Tell every server process, on commit, that sessions of a member ended: their open sockets close
+    (4401). ``everything`` ends every session but the ``renewed`` ones (old key → new key), whose sockets
+    stay and follow the new key. The realtime hub acts on this event and never forwards it."""
+    if member_id is None or not (keys or everything):
+        return
+    data: dict[str, object] = {"sessions": sorted({session_digest(key) for key in keys if key})}
+    if everything:
+        data["all"] = True
+    if renewed:
+        data["renewed"] = {session_digest(old): session_digest(new) for old, new in renewed.items()}
+    publish(member_audience(member_id), "session.ended", data)
+
+
 def end_session(request: HttpRequest) -> None:
-    """Sign out of this browser: the listed session goes with it."""
+    """Sign out of this browser: the listed session goes with it, and so do its open sockets."""
     key = request.session.session_key
+    member_id = request.user.pk if request.user.is_authenticated else None
     logout(request)
     if key:
-        MemberSession.objects.filter(session_key=key).delete()
+        listed = MemberSession.objects.filter(session_key=key)
+        if member_id is None:
+            member_id = listed.values_list("member_id", flat=True).first()
+        listed.delete()
+        _publish_sessions_ended(member_id, [key])
 
 
 def touch_session(request: HttpRequest, member: Member) -> None:
@@ -235,6 +275,7 @@ def end_member_session(*, member: Member, session_id: int) -> None:
         sessions = list(MemberSession.objects.filter(member=member, pk=session_id))
         _delete_stored_sessions([s.session_key for s in sessions])
         MemberSession.objects.filter(pk__in=[s.pk for s in sessions]).delete()
+        _publish_sessions_ended(member.pk, [s.session_key for s in sessions])
     if sessions:
         log_event(logger, "sessions.revoked", member=member.pk, scope="one", count=len(sessions))
 
@@ -244,6 +285,10 @@ def end_other_sessions(*, member: Member, keep_session_key: str | None) -> int:
         others = list(MemberSession.objects.filter(member=member).exclude(session_key=keep_session_key))
         _delete_stored_sessions([s.session_key for s in others])
         MemberSession.objects.filter(pk__in=[s.pk for s in others]).delete()
+        # Signed out everywhere (keep nothing): every socket of the member closes, listed or not.
+        _publish_sessions_ended(
+            member.pk, [s.session_key for s in others], everything=keep_session_key is None
+        )
     if others:
         scope = "others" if keep_session_key else "all"
         log_event(logger, "sessions.revoked", member=member.pk, scope=scope, count=len(others))
@@ -334,9 +379,13 @@ def _accept_code(member: Member, code: str) -> bool:
         raise TwoFactorNotEnrolled()
     step = totp.matching_step(device.secret, code, after_step=device.last_used_step)
     if step is not None:
-        # Conditional, so two requests racing with one code cannot both win.
+        # Conditional, so two requests racing with one code cannot both win. The seed is written back,
+        # encrypted under the current secret key: a seed from before a key rotation moves to the new key.
         return (
-            TOTPDevice.objects.filter(pk=device.pk, last_used_step__lt=step).update(last_used_step=step) == 1
+            TOTPDevice.objects.filter(pk=device.pk, last_used_step__lt=step).update(
+                last_used_step=step, secret=device.secret
+            )
+            == 1
         )
     return (
         RecoveryCode.objects.filter(

@@ -23,6 +23,7 @@ from kyoso.api.schemas import (
 )
 from kyoso.chat import actions, queries
 from kyoso.chat.models import Channel
+from kyoso.core.validation import Id
 
 router = Router(tags=["channels"])
 
@@ -82,12 +83,12 @@ def create(request: HttpRequest, payload: ChannelIn) -> Status[dict[str, Any]]:
 
 
 @router.get("/channels/{channel_id}", response={200: DirectoryChannelOut, **ERRORS}, summary="One channel")
-def detail(request: HttpRequest, channel_id: int) -> dict[str, Any]:
+def detail(request: HttpRequest, channel_id: Id) -> dict[str, Any]:
     return _detail(request, queries.readable_channel(caller(request), channel_id))
 
 
 @router.patch("/channels/{channel_id}", response={200: DirectoryChannelOut, **ERRORS}, summary="Edit")
-def update(request: HttpRequest, channel_id: int, payload: ChannelPatch) -> dict[str, Any]:
+def update(request: HttpRequest, channel_id: Id, payload: ChannelPatch) -> dict[str, Any]:
     """Change the name, title or purpose (operators, the creator, or any member of a private one)."""
     member = caller(request)
     channel = queries.readable_channel(member, channel_id)
@@ -97,7 +98,7 @@ def update(request: HttpRequest, channel_id: int, payload: ChannelPatch) -> dict
 
 
 @router.post("/channels/{channel_id}/join", response={200: MembershipOut, **ERRORS}, summary="Join")
-def join(request: HttpRequest, channel_id: int) -> dict[str, Any]:
+def join(request: HttpRequest, channel_id: Id) -> dict[str, Any]:
     member = caller(request)
     channel = queries.readable_channel(member, channel_id)
     actions.join_channel(member=member, channel=channel)
@@ -105,7 +106,7 @@ def join(request: HttpRequest, channel_id: int) -> dict[str, Any]:
 
 
 @router.post("/channels/{channel_id}/leave", response={200: MembershipOut, **ERRORS}, summary="Leave")
-def leave(request: HttpRequest, channel_id: int) -> dict[str, Any]:
+def leave(request: HttpRequest, channel_id: Id) -> dict[str, Any]:
     member = caller(request)
     channel = queries.readable_channel(member, channel_id)
     actions.leave_channel(member=member, channel=channel)
@@ -115,7 +116,7 @@ def leave(request: HttpRequest, channel_id: int) -> dict[str, Any]:
 @router.post(
     "/channels/{channel_id}/archive", response={200: DirectoryChannelOut, **ERRORS}, summary="Archive"
 )
-def archive(request: HttpRequest, channel_id: int) -> dict[str, Any]:
+def archive(request: HttpRequest, channel_id: Id) -> dict[str, Any]:
     member = caller(request)
     channel = actions.archive_channel(member=member, channel=queries.readable_channel(member, channel_id))
     return _detail(request, channel)
@@ -124,14 +125,14 @@ def archive(request: HttpRequest, channel_id: int) -> dict[str, Any]:
 @router.post(
     "/channels/{channel_id}/unarchive", response={200: DirectoryChannelOut, **ERRORS}, summary="Unarchive"
 )
-def unarchive(request: HttpRequest, channel_id: int) -> dict[str, Any]:
+def unarchive(request: HttpRequest, channel_id: Id) -> dict[str, Any]:
     member = caller(request)
     channel = actions.unarchive_channel(member=member, channel=queries.readable_channel(member, channel_id))
     return _detail(request, channel)
 
 
 @router.post("/channels/{channel_id}/members", response={200: MembershipOut, **ERRORS}, summary="Invite")
-def invite(request: HttpRequest, channel_id: int, payload: InviteIn) -> dict[str, Any]:
+def invite(request: HttpRequest, channel_id: Id, payload: InviteIn) -> dict[str, Any]:
     """Add an active member to a channel the caller belongs to (private channels: the only way in)."""
     member = caller(request)
     channel = queries.readable_channel(member, channel_id)

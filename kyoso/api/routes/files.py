@@ -19,6 +19,7 @@ from kyoso.api.routes import caller
 from kyoso.api.schemas import ERRORS, AttachmentOut
 from kyoso.chat import actions, queries
 from kyoso.chat.attachment_views import _file_response
+from kyoso.core.validation import Id
 
 router = Router(tags=["files"])
 
@@ -26,7 +27,7 @@ router = Router(tags=["files"])
 @router.post(
     "/messages/{message_id}/files", response={201: list[AttachmentOut], **ERRORS}, summary="Attach files"
 )
-def attach(request: HttpRequest, message_id: int, files: File[list[UploadedFile]]) -> Status[list[Any]]:
+def attach(request: HttpRequest, message_id: Id, files: File[list[UploadedFile]]) -> Status[list[Any]]:
     """Attach files to one's own message (multipart field ``files``); all are checked before any is kept."""
     member = caller(request)
     message = queries.readable_message(member, message_id)
@@ -35,7 +36,7 @@ def attach(request: HttpRequest, message_id: int, files: File[list[UploadedFile]
 
 
 @router.get("/files/{attachment_id}", response={200: AttachmentOut, **ERRORS}, summary="File metadata")
-def detail(request: HttpRequest, attachment_id: int) -> dict[str, Any]:
+def detail(request: HttpRequest, attachment_id: Id) -> dict[str, Any]:
     return present.attachment_out(request, queries.attachment_for(caller(request), attachment_id))
 
 
@@ -45,7 +46,7 @@ def detail(request: HttpRequest, attachment_id: int) -> dict[str, Any]:
     url_name="file_download",
     summary="Download a file",
 )
-def download(request: HttpRequest, attachment_id: int) -> FileResponse:
+def download(request: HttpRequest, attachment_id: Id) -> FileResponse:
     attachment = queries.attachment_for(caller(request), attachment_id)
     return _file_response(
         attachment.storage_path, attachment.content_type, as_attachment=True, filename=attachment.name
@@ -58,7 +59,7 @@ def download(request: HttpRequest, attachment_id: int) -> FileResponse:
     url_name="file_thumbnail",
     summary="An image's thumbnail",
 )
-def thumbnail(request: HttpRequest, attachment_id: int) -> FileResponse:
+def thumbnail(request: HttpRequest, attachment_id: Id) -> FileResponse:
     attachment = queries.attachment_for(caller(request), attachment_id)
     if not attachment.thumbnail_path:
         raise NotFound()

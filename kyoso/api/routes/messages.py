@@ -26,6 +26,7 @@ from kyoso.api.schemas import (
 from kyoso.chat import actions, queries
 from kyoso.chat.models import Message
 from kyoso.chat.queries import HISTORY_PAGE_SIZE
+from kyoso.core.validation import MAX_ID, Id, check_json_depth
 
 router = Router(tags=["messages"])
 
@@ -64,6 +65,7 @@ def _message_input(request: HttpRequest) -> tuple[MessageIn, Sequence[IO[bytes]]
         data: Any = {k: v for k, v in request.POST.items() if v != "" or k == "text"}
         files = request.FILES.getlist(UPLOAD_FIELD)
     else:
+        check_json_depth(request.body)
         try:
             data = json.loads(request.body or b"{}")
         except ValueError:  # not JSON, or not UTF-8
@@ -77,9 +79,9 @@ def _message_input(request: HttpRequest) -> tuple[MessageIn, Sequence[IO[bytes]]
 @router.get("/channels/{channel_id}/messages", response={200: MessagePage, **ERRORS}, summary="History")
 def history(
     request: HttpRequest,
-    channel_id: int,
-    before: int | None = Query(None, ge=1, description="Messages older than this id."),
-    after: int | None = Query(None, ge=0, description="Messages newer than this id."),
+    channel_id: Id,
+    before: int | None = Query(None, ge=1, le=MAX_ID, description="Messages older than this id."),
+    after: int | None = Query(None, ge=0, le=MAX_ID, description="Messages newer than this id."),
     limit: int = Query(HISTORY_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
     """The channel's main stream (thread replies appear only if also sent to the channel), by
@@ -102,7 +104,7 @@ def history(
     summary="Post a message",
     openapi_extra=POST_BODY,
 )
-def post(request: HttpRequest, channel_id: int) -> Status[dict[str, Any]]:
+def post(request: HttpRequest, channel_id: Id) -> Status[dict[str, Any]]:
     """Post to the channel, or reply in a thread. JSON, or a multipart form with ``files``: a refused
     file means no message either."""
     member = caller(request)
@@ -121,13 +123,13 @@ def post(request: HttpRequest, channel_id: int) -> Status[dict[str, Any]]:
 
 
 @router.get("/messages/{message_id}", response={200: MessageOut, **ERRORS}, summary="One message")
-def detail(request: HttpRequest, message_id: int) -> dict[str, Any]:
+def detail(request: HttpRequest, message_id: Id) -> dict[str, Any]:
     member = caller(request)
     return present.message_out(request, member, queries.readable_message(member, message_id))
 
 
 @router.patch("/messages/{message_id}", response={200: MessageOut, **ERRORS}, summary="Edit")
-def edit(request: HttpRequest, message_id: int, payload: MessageEdit) -> dict[str, Any]:
+def edit(request: HttpRequest, message_id: Id, payload: MessageEdit) -> dict[str, Any]:
     """The author rewrites their message; the old text is kept in its edit history."""
     member = caller(request)
     message = queries.readable_message(member, message_id)
@@ -136,7 +138,7 @@ def edit(request: HttpRequest, message_id: int, payload: MessageEdit) -> dict[st
 
 
 @router.delete("/messages/{message_id}", response={200: MessageOut, **ERRORS}, summary="Delete")
-def delete(request: HttpRequest, message_id: int) -> dict[str, Any]:
+def delete(request: HttpRequest, message_id: Id) -> dict[str, Any]:
     """Delete (the author, moderators): a tombstone stays so the thread stays whole."""
     member = caller(request)
     message = queries.readable_message(member, message_id)
@@ -147,42 +149,42 @@ def delete(request: HttpRequest, message_id: int) -> dict[str, Any]:
 @router.get(
     "/messages/{message_id}/revisions", response={200: list[RevisionOut], **ERRORS}, summary="Edit history"
 )
-def revisions(request: HttpRequest, message_id: int) -> list[dict[str, Any]]:
+def revisions(request: HttpRequest, message_id: Id) -> list[dict[str, Any]]:
     """Earlier texts, oldest first: for moderators and operators."""
     member = caller(request)
     return [present.revision_out(r) for r in queries.message_revisions(member, message_id)]
 
 
 @router.post("/messages/{message_id}/pin", response={200: MessageOut, **ERRORS}, summary="Pin")
-def pin(request: HttpRequest, message_id: int) -> dict[str, Any]:
+def pin(request: HttpRequest, message_id: Id) -> dict[str, Any]:
     member = caller(request)
     message = actions.pin_message(member=member, message=queries.readable_message(member, message_id))
     return present.message_out(request, member, message)
 
 
 @router.delete("/messages/{message_id}/pin", response={200: MessageOut, **ERRORS}, summary="Unpin")
-def unpin(request: HttpRequest, message_id: int) -> dict[str, Any]:
+def unpin(request: HttpRequest, message_id: Id) -> dict[str, Any]:
     member = caller(request)
     message = actions.unpin_message(member=member, message=queries.readable_message(member, message_id))
     return present.message_out(request, member, message)
 
 
 @router.get("/channels/{channel_id}/pins", response={200: list[MessageOut], **ERRORS}, summary="Pinned")
-def pins(request: HttpRequest, channel_id: int) -> list[dict[str, Any]]:
+def pins(request: HttpRequest, channel_id: Id) -> list[dict[str, Any]]:
     """The channel's pinned messages, the most recently pinned first."""
     member = caller(request)
     return present.message_list_out(request, member, queries.pinned_messages(member, channel_id))
 
 
 @router.post("/messages/{message_id}/save", response={200: SavedOut, **ERRORS}, summary="Save (あとで読む)")
-def save(request: HttpRequest, message_id: int) -> dict[str, Any]:
+def save(request: HttpRequest, message_id: Id) -> dict[str, Any]:
     member = caller(request)
     actions.save_message(member=member, message=queries.readable_message(member, message_id))
     return {"message_id": message_id, "saved": True}
 
 
 @router.delete("/messages/{message_id}/save", response={200: SavedOut, **ERRORS}, summary="Unsave")
-def unsave(request: HttpRequest, message_id: int) -> dict[str, Any]:
+def unsave(request: HttpRequest, message_id: Id) -> dict[str, Any]:
     """Take a message off the list, even one the caller can no longer read. The answer is the same
     whether or not the message exists, so it tells nothing about messages one cannot read."""
     actions.unsave_message(member=caller(request), message=Message(pk=message_id))
@@ -192,7 +194,9 @@ def unsave(request: HttpRequest, message_id: int) -> dict[str, Any]:
 @router.get("/saved", response={200: SavedPageOut, **ERRORS}, summary="Saved messages (あとで読む)")
 def saved(
     request: HttpRequest,
-    before: int | None = Query(None, ge=1, description="Saved entries older than this `saved_id`."),
+    before: int | None = Query(
+        None, ge=1, le=MAX_ID, description="Saved entries older than this `saved_id`."
+    ),
     limit: int = Query(HISTORY_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
     member = caller(request)
@@ -210,7 +214,7 @@ def saved(
 @router.get("/mentions", response={200: ListPage, **ERRORS}, summary="Where the caller was mentioned")
 def mentions(
     request: HttpRequest,
-    before: int | None = Query(None, ge=1, description="Messages older than this id."),
+    before: int | None = Query(None, ge=1, le=MAX_ID, description="Messages older than this id."),
     limit: int = Query(HISTORY_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
     member = caller(request)

@@ -14,6 +14,7 @@ from kyoso.api.routes import caller
 from kyoso.api.schemas import ERRORS, ReactionGroupOut, StampOut, StampsOut
 from kyoso.chat import actions, queries
 from kyoso.chat.models import Message, Stamp
+from kyoso.core.validation import Id
 
 router = Router(tags=["reactions"])
 
@@ -60,7 +61,7 @@ def create(
     response={200: list[ReactionGroupOut], **ERRORS},
     summary="Who reacted",
 )
-def reactions(request: HttpRequest, message_id: int) -> list[dict[str, Any]]:
+def reactions(request: HttpRequest, message_id: Id) -> list[dict[str, Any]]:
     member = caller(request)
     return [present.reaction_group_out(member, g) for g in queries.reactions_for(member, message_id)]
 
@@ -68,7 +69,7 @@ def reactions(request: HttpRequest, message_id: int) -> list[dict[str, Any]]:
 @router.put(
     "/messages/{message_id}/reactions/{stamp_id}", response={200: StampsOut, **ERRORS}, summary="Stamp"
 )
-def add(request: HttpRequest, message_id: int, stamp_id: int) -> dict[str, Any]:
+def add(request: HttpRequest, message_id: Id, stamp_id: Id) -> dict[str, Any]:
     """Give a stamp (again is fine: a member gives each stamp once)."""
     member = caller(request)
     message = queries.readable_message(member, message_id)
@@ -79,7 +80,7 @@ def add(request: HttpRequest, message_id: int, stamp_id: int) -> dict[str, Any]:
 @router.delete(
     "/messages/{message_id}/reactions/{stamp_id}", response={200: StampsOut, **ERRORS}, summary="Unstamp"
 )
-def remove(request: HttpRequest, message_id: int, stamp_id: int) -> dict[str, Any]:
+def remove(request: HttpRequest, message_id: Id, stamp_id: Id) -> dict[str, Any]:
     member = caller(request)
     message = queries.readable_message(member, message_id)
     actions.remove_reaction(member=member, message=message, stamp=api_queries.stamp(stamp_id))

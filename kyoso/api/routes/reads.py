@@ -11,12 +11,13 @@ from kyoso.api import present
 from kyoso.api.routes import caller
 from kyoso.api.schemas import ERRORS, FirstUnreadOut, ReadIn, ReadOut
 from kyoso.chat import actions, queries
+from kyoso.core.validation import Id
 
 router = Router(tags=["read state"])
 
 
 @router.post("/channels/{channel_id}/read", response={200: ReadOut, **ERRORS}, summary="Mark read")
-def mark_read(request: HttpRequest, channel_id: int, payload: ReadIn | None = None) -> dict[str, Any]:
+def mark_read(request: HttpRequest, channel_id: Id, payload: ReadIn | None = None) -> dict[str, Any]:
     """Move the read position forward (never back) to ``up_to``, or to the newest message."""
     member = caller(request)
     channel = queries.readable_channel(member, channel_id)
@@ -28,7 +29,7 @@ def mark_read(request: HttpRequest, channel_id: int, payload: ReadIn | None = No
 @router.get(
     "/channels/{channel_id}/first-unread", response={200: FirstUnreadOut, **ERRORS}, summary="First unread"
 )
-def first_unread(request: HttpRequest, channel_id: int) -> dict[str, Any]:
+def first_unread(request: HttpRequest, channel_id: Id) -> dict[str, Any]:
     """The oldest unread message of the main stream, or null (all read, or not joined)."""
     member = caller(request)
     channel = queries.readable_channel(member, channel_id)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import IO
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -33,6 +34,16 @@ from kyoso.chat.files import (
 from kyoso.chat.models import Attachment, Message
 from kyoso.chat.queries.access import readable_messages
 from kyoso.chat.rendering import with_fragments
+from kyoso.core import ratelimit
+
+HOUR = 3600
+
+
+def spend_upload_budget(member: Member, count: int) -> None:
+    """Count ``count`` files against the member's hourly budget (KYOSO_UPLOADS_PER_HOUR), before any
+    is read: past it, RateLimited (429) and nothing is checked or stored."""
+    for _ in range(count):
+        ratelimit.spend("upload", str(member.pk), limit=settings.KYOSO_UPLOADS_PER_HOUR, window=HOUR)
 
 
 def store_files(
@@ -116,6 +127,7 @@ def attach_files(
     uploads = list(files)
     if not uploads:
         raise EmptyFile()
+    spend_upload_budget(uploader, len(uploads))
     checked = check_files(uploads, already_attached=found.attachments.count())
     saved: list[str] = []
     try:

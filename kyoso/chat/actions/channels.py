@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -35,9 +36,31 @@ from kyoso.chat.queries.access import (
 )
 from kyoso.chat.queries.channels import registration_channels
 
+_SLUG_MAX = Channel._meta.get_field("slug").max_length or 80
+# 8 characters of base32 (40 bits): a private channel's slug cannot be guessed from its name.
+_SUFFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+_SUFFIX_LENGTH = 8
 
-def _unique_slug(name: str) -> str:
+
+def _random_suffix() -> str:
+    return "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(_SUFFIX_LENGTH))
+
+
+def _unique_slug(name: str, *, private: bool = False) -> str:
+    """A free slug for a new channel, which tells nobody about the channels they cannot read.
+
+    A public channel keeps a readable slug (``防災``, then ``防災-2``). A private channel or a DM
+    always gets ``name-<random>``, so it never takes a readable slug that a public channel would
+    then be numbered around: ``-2`` only ever counts channels everyone can see.
+    """
     base = slugify(name, allow_unicode=True) or "channel"
+    if private:
+        base = base[: _SLUG_MAX - _SUFFIX_LENGTH - 1]
+        while True:
+            slug = f"{base}-{_random_suffix()}"
+            if not Channel.objects.filter(slug=slug).exists():
+                return slug
+    base = base[: _SLUG_MAX - 6]
     slug, n = base, 2
     while Channel.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
@@ -87,7 +110,7 @@ def create_channel(
         raise InvalidChannel()
     with transaction.atomic():
         channel = Channel(
-            slug=slug or _unique_slug(name),
+            slug=slug or _unique_slug(name, private=kind != ChannelKind.PUBLIC),
             name=name,
             category=category,
             kind=kind,
@@ -219,7 +242,7 @@ def open_direct_conversation(*, member: Member, others: Iterable[Member]) -> Cha
     try:
         with transaction.atomic():
             channel = Channel(
-                slug=_unique_slug("dm-" + key.replace(",", "-")),
+                slug=_unique_slug("dm", private=True),
                 name=names[: Channel._meta.get_field("name").max_length],
                 category=ChannelCategory.CASUAL,
                 kind=ChannelKind.DIRECT,

@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from kyoso.accounts.models import Member, MemberStatus
 from kyoso.chat import signals
-from kyoso.chat.actions.attachments import discard_message_files, discard_stored, store_files
+from kyoso.chat.actions.attachments import (
+    discard_message_files,
+    discard_stored,
+    spend_upload_budget,
+    store_files,
+)
 from kyoso.chat.errors import (
     ChannelArchived,
     ChannelMentionNotAllowed,
@@ -168,7 +173,10 @@ def post_message_with_files(
     root = thread.thread_root if thread is not None and thread.thread_root_id else thread
     if root is not None and root.channel_id != channel.pk:
         raise NotAllowedToPost()
-    checked = check_files(files)
+    uploads = list(files)
+    if uploads:
+        spend_upload_budget(author, len(uploads))
+    checked = check_files(uploads)
     rendered = render(text)
     mentioned, broadcast = _resolve_mentions(author, channel, rendered.mentions)
     created_at = at or timezone.now()

@@ -59,7 +59,9 @@ def _newest_reply_id(root: Message) -> int:
 def mark_thread_read(*, member: Member, thread: Message, up_to: int | None = None) -> int:
     """Move the read position of a followed thread forward; returns it (0 when not following)."""
     root = _thread_root(member, thread)
-    newest = up_to if up_to is not None else _newest_reply_id(root)
+    newest_there = _newest_reply_id(root)
+    # As for a channel: no read position past the newest reply there is (a bad id would hide future ones).
+    newest = newest_there if up_to is None else min(up_to, newest_there)
     with transaction.atomic():
         moved = ThreadFollow.objects.filter(
             member=member, thread_root=root, last_read_reply_id__lt=newest

@@ -387,3 +387,54 @@ def test_rotated_phone_photo_is_measured_and_thumbnailed_the_right_way_up(
 
     assert (attachment.width, attachment.height) == (600, 800)
     assert Image.open(media_root / attachment.thumbnail_path).size == (300, 400)
+
+
+def test_an_image_that_would_take_too_much_memory_to_decode_is_refused_from_its_header(
+    settings: object, author: Member, message: Message, media_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Under the pixel limit, but 2,000 × 2,000 px decode to 16 MB: over a limit of 8 MB.
+    settings.KYOSO_UPLOAD_MAX_DECODE_BYTES = 8 * 1024 * 1024  # type: ignore[attr-defined]
+    big = samples.image_bytes("PNG", size=(2000, 2000))
+    from PIL import ImageFile
+
+    def no_decoding(self: object) -> None:
+        raise AssertionError("the image was decoded before its size was judged")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    with pytest.raises(ImageTooLarge):
+        actions.attach_files(uploader=author, message=message, files=[upload("big.png", big)])
+    assert stored_files(media_root) == []
+
+
+def test_a_large_photo_decodes_at_a_reduced_scale_and_stays_under_the_memory_limit(
+    settings: object, author: Member, message: Message
+) -> None:
+    # JPEG decodes at 1/8 scale for a thumbnail: 2,000 × 2,000 px takes 250 × 250 × 4 bytes.
+    settings.KYOSO_UPLOAD_MAX_DECODE_BYTES = 8 * 1024 * 1024  # type: ignore[attr-defined]
+    photo = samples.image_bytes("JPEG", size=(2000, 2000))
+    [attached] = actions.attach_files(uploader=author, message=message, files=[upload("photo.jpg", photo)])
+    assert (attached.width, attached.height) == (2000, 2000)
+
+
+def test_uploads_past_the_hourly_budget_are_refused_before_they_are_read(
+    settings: object, author: Member, message: Message, media_root: Path
+) -> None:
+    from kyoso.core.errors import RateLimited
+
+    settings.KYOSO_UPLOADS_PER_HOUR = 3  # type: ignore[attr-defined]
+    actions.attach_files(uploader=author, message=message, files=[upload("a.pdf", samples.MINIMAL_PDF)] * 2)
+    with pytest.raises(RateLimited):
+        actions.post_message_with_files(
+            author=author,
+            channel=message.channel,
+            text="もう2つ",
+            files=[upload("b.pdf", samples.MINIMAL_PDF), upload("c.pdf", samples.MINIMAL_PDF)],
+        )
+    assert Message.objects.filter(text="もう2つ").count() == 0
+    assert len(stored_files(media_root)) == 2
+    # Another member has a budget of their own.
+    other = make_member()
+    actions.join_channels(members=[other], channel=message.channel)
+    actions.post_message_with_files(
+        author=other, channel=message.channel, text="別の人", files=[upload("d.pdf", samples.MINIMAL_PDF)]
+    )

@@ -194,12 +194,13 @@ def test_older_messages_are_read_by_keyset_pagination_without_offset(client: Cli
         assert "OFFSET" not in query["sql"].upper()
 
 
-@pytest.mark.parametrize("before", ["abc", "-1", "0", "１２"])
+@pytest.mark.parametrize("before", ["abc", "-1", "0", "１２", "9" * 30])
 def test_malformed_page_marker_is_a_bad_request(client: Client, member: Member, before: str) -> None:
     channel = make_channel("窓口業務", creator=member)
     response = client.get(f"/channels/{channel.slug}/", {"before": before})
     assert response.status_code == 400
-    assert "リクエストを処理できませんでした" in page_text(response)
+    # kyoso.core.validation.InvalidId, on the error page of the error protocol.
+    assert "ID の指定が正しくありません" in page_text(response)
 
 
 def test_sidebar_lists_joined_channels_with_unread_counts_and_marks_the_current_one(

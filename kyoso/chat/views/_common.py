@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib import messages as flash
-from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 
 from kyoso.accounts.models import Member
 from kyoso.accounts.requests import MemberRequest
@@ -19,6 +17,7 @@ from kyoso.chat.queries.attachments import attachments_by_message
 from kyoso.chat.rendering import STREAM, THREAD, place_context, shared_context
 from kyoso.chat.views.client import client_config
 from kyoso.core.errors import FRAGMENT_HEADER, MemberFacingError, refusal_response
+from kyoso.core.validation import parse_id
 
 
 def wants_fragment(request: HttpRequest) -> bool:
@@ -28,12 +27,12 @@ def wants_fragment(request: HttpRequest) -> bool:
 
 def positive_id(raw: str | None, *, minimum: int = 1) -> int | None:
     """A message id from the query string or a form; anything but a whole number from ``minimum``
-    up is refused (``after=0`` is the very start of a channel)."""
+    up to the database's largest id is refused with InvalidId (``after=0`` is the very start of a
+    channel)."""
     if raw is None or raw == "":
         return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or int(raw) < minimum:
-        raise BadRequest(_("ページの指定が正しくありません。"))
-    return int(raw)
+    # InvalidId (400) for anything but ASCII digits within the database's ids.
+    return parse_id(raw, minimum=minimum)
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:

@@ -22,9 +22,10 @@ const CLOCK_TICK_MS = 5000;
 const SLEPT_AFTER_MS = 15000; // a tick this late means the machine was asleep
 const TYPING_EVERY_MS = 3000;
 const REMEMBERED_IDS = 5000;
-// Close codes after which retrying cannot help: not signed in, or not allowed (suspended, second
-// factor not done). The page's next navigation takes the member where they need to go.
-const REFUSED = new Set([4401, 4403]);
+// Close codes after which retrying cannot help: not signed in, not allowed (suspended, second factor
+// not done), or closed as the oldest of too many open tabs (retrying would close another). The page's
+// next navigation takes the member where they need to go.
+const REFUSED = new Set([4401, 4403, 4429]);
 
 let options = null;
 let socket = null;

@@ -1,0 +1,97 @@
+"""A mention shows the named member's own display name: the name typed in the token is never shown."""
+
+from __future__ import annotations
+
+import importlib
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps as django_apps
+from django.test import Client
+from django.urls import reverse
+
+from kyoso.chat import actions
+from kyoso.chat.markdown import render
+from kyoso.chat.models import Mention, Message
+from kyoso.testing.factories import make_channel, make_member
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_forged_name_in_a_mention_is_replaced_by_the_members_own() -> None:
+    author, named = make_member(), make_member(display_name="田中")
+    make_member(display_name="坂本")
+    channel = make_channel("窓口", creator=author)
+    text = f"@[坂本（運営）](member:{named.pk}) 確認を"
+    message = actions.post_message(author=author, channel=channel, text=text)
+    assert message.html == f'<p><span class="mention" data-member-id="{named.pk}">@田中</span> 確認を</p>'
+    assert "坂本" not in message.html
+    assert list(Mention.objects.filter(message=message).values_list("member_id", flat=True)) == [named.pk]
+
+
+def test_an_edit_cannot_forge_a_name_either() -> None:
+    author, named = make_member(), make_member(display_name="田中")
+    channel = make_channel("窓口", creator=author)
+    message = actions.post_message(author=author, channel=channel, text="下書き")
+    actions.edit_message(member=author, message=message, text=f"@[運営事務局](member:{named.pk})")
+    message.refresh_from_db()
+    assert "運営事務局" not in message.html
+    assert "@田中" in message.html
+
+
+def test_the_page_and_the_api_show_the_real_name() -> None:
+    author, named = make_member(), make_member(display_name="田中")
+    channel = make_channel("窓口", creator=author)
+    message = actions.post_message(author=author, channel=channel, text=f"@[坂本（運営）](member:{named.pk})")
+    client = Client()
+    client.force_login(author)
+    page = client.get(reverse("chat:channel", args=[channel.slug])).content.decode()
+    assert "坂本（運営）" not in page
+    assert "@田中" in page
+    api = client.get(f"/api/v1/messages/{message.pk}").json()
+    assert "坂本" not in api["html"]
+    assert "@田中" in api["html"]
+
+
+def test_a_token_naming_no_member_is_plain_text_not_a_mention() -> None:
+    author = make_member()
+    channel = make_channel("窓口", creator=author)
+    message = actions.post_message(author=author, channel=channel, text="@[坂本（運営）](member:987654) へ")
+    assert "<span" not in message.html
+    assert message.html == "<p>@[坂本（運営）](member:987654) へ</p>"
+    assert not Mention.objects.filter(message=message).exists()
+
+
+def test_the_names_are_looked_up_in_one_query(django_assert_num_queries) -> None:
+    people = [make_member(display_name=f"職員{i}") for i in range(5)]
+    text = " ".join(f"@[x](member:{p.pk})" for p in people)
+    with django_assert_num_queries(1):
+        html = render(text).html
+    for p in people:
+        assert f'data-member-id="{p.pk}">@{p.display_name}</span>' in html
+
+
+def test_a_hostile_display_name_is_escaped() -> None:
+    named = make_member(display_name='<img src=x onerror="alert(1)">')
+    html = render(f"@[x](member:{named.pk})").html
+    assert "<img" not in html
+    assert "&lt;img" in html
+
+
+def test_the_migration_shows_stored_mentions_with_the_members_own_name() -> None:
+    """Messages stored before the fix showed the typed name; the data migration renders them again."""
+    migration = importlib.import_module("kyoso.chat.migrations.0004_message_mention_names")
+    author, named = make_member(), make_member(display_name="田中")
+    channel = make_channel("窓口", creator=author)
+    text = f"@[坂本（運営）](member:{named.pk}) 確認を"
+    message = actions.post_message(author=author, channel=channel, text=text)
+    forged = f'<p><span class="mention" data-member-id="{named.pk}">@坂本（運営）</span> 確認を</p>'
+    plain = actions.post_message(author=author, channel=channel, text="普通の投稿")
+    Message.objects.filter(pk=message.pk).update(html=forged)
+
+    migration.rerender_mentions(django_apps, SimpleNamespace(connection=SimpleNamespace(alias="default")))
+
+    assert Message.objects.get(pk=message.pk).html == (
+        f'<p><span class="mention" data-member-id="{named.pk}">@田中</span> 確認を</p>'
+    )
+    assert Message.objects.get(pk=plain.pk).html == "<p>普通の投稿</p>"
