@@ -156,7 +156,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "KYOSO_SITE_URL",
         "`http://127.0.0.1:8000`",
-        "The address members use; links in e-mails start with it.",
+        "The address members use; links in e-mails start with it, and in production the live connection"
+        " (`/ws/`) accepts pages from this origin and `KYOSO_CSRF_TRUSTED_ORIGINS` only.",
     ),
     Setting("KYOSO_LINK_MAX_AGE_HOURS", "`24`", "How long a one-time e-mail link stays valid."),
     Setting("KYOSO_REQUIRE_APPROVAL", "off", "Send every application to operators, even a matching domain."),
