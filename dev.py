@@ -7,6 +7,10 @@
     python3 dev.py test    install the test dependencies and run the whole suite, on SQLite
                            and (when it answers) on PostgreSQL
 
+    python3 dev.py lint    ruff, import-linter, mypy, then the dependency audit
+    python3 dev.py audit   the installed distributions against the advisory snapshot in
+                           security/advisories.json, offline (SECURITY.md)
+
 Only the standard library is used here, so this file runs before anything is installed.
 """
 
@@ -165,6 +169,20 @@ def lint(_args: argparse.Namespace) -> None:
     run(python, "-c", lint_imports, "--no-cache")
     say("mypy with django-stubs")
     run(python, "-m", "mypy")
+    run_audit(python)
+
+
+def run_audit(python: Path, *options: str) -> None:
+    say("Dependency audit: installed distributions against the advisory snapshot, offline")
+    run(python, ROOT / "scripts" / "audit_dependencies.py", *options)
+
+
+def audit(args: argparse.Namespace) -> None:
+    python = ensure_venv("test")
+    options = ["--max-age-days", str(args.max_age_days)]
+    if args.snapshot:
+        options += ["--snapshot", str(Path(args.snapshot).resolve())]
+    run_audit(python, *options)
 
 
 def main() -> None:
@@ -180,8 +198,16 @@ def main() -> None:
     p_test.add_argument("--sqlite-only", action="store_true", help="skip the PostgreSQL run")
     p_test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")
     p_test.set_defaults(func=test)
-    p_lint = commands.add_parser("lint", help="ruff check and format check")
+    p_lint = commands.add_parser("lint", help="ruff, import-linter, mypy and the dependency audit")
     p_lint.set_defaults(func=lint)
+    p_audit = commands.add_parser("audit", help="installed distributions against known advisories, offline")
+    p_audit.add_argument(
+        "--snapshot", default="", help="an advisory snapshot other than security/advisories.json"
+    )
+    p_audit.add_argument(
+        "--max-age-days", type=int, default=90, help="warn when the snapshot is older (default 90)"
+    )
+    p_audit.set_defaults(func=audit)
     args = parser.parse_args()
     args.func(args)
 

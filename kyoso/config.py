@@ -64,7 +64,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "KYOSO_WS_CATCHUP_LIMIT",
         "`200`",
-        "Missed messages sent per channel when a client reconnects; past it the page reloads the channel.",
+        "Missed changes (posts, edits, deletions, pins, stamps) replayed per channel when a client "
+        "reconnects; past it the page reloads the channel.",
     ),
     Setting(
         "KYOSO_WS_TYPING_INTERVAL",
@@ -79,7 +80,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "KYOSO_WS_MAX_SOCKETS_PER_MEMBER",
         "`20`",
-        "Open WebSockets of one member per server process; one more closes their oldest (code 4429).",
+        "Open WebSockets of one member (across processes with Redis); one more closes their oldest (4429).",
     ),
     Setting("KYOSO_HOST", "`127.0.0.1`", "Address `kyoso serve` binds to."),
     Setting("KYOSO_PORT", "`8000`", "Port `kyoso serve` listens on."),
@@ -161,6 +162,28 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("KYOSO_LINK_MAX_AGE_HOURS", "`24`", "How long a one-time e-mail link stays valid."),
     Setting("KYOSO_REQUIRE_APPROVAL", "off", "Send every application to operators, even a matching domain."),
+    Setting(
+        "KYOSO_SIGN_IN_MAX_FAILURES",
+        "`5`",
+        "Failed sign-ins (password or code) for one address from one client before that pair is locked.",
+    ),
+    Setting("KYOSO_SIGN_IN_LOCKOUT_MINUTES", "`15`", "The sliding window that sign-in failures count in."),
+    Setting(
+        "KYOSO_SIGN_IN_FAILURES_PER_IP",
+        "10 × `KYOSO_SIGN_IN_MAX_FAILURES`",
+        "Failed sign-ins from one client address, any member, before it is locked for a while.",
+    ),
+    Setting(
+        "KYOSO_SIGN_IN_FAILURES_PER_ADDRESS",
+        "10 × `KYOSO_SIGN_IN_MAX_FAILURES`",
+        "Failed sign-ins for one address from all clients before unknown clients are held back.",
+    ),
+    Setting(
+        "KYOSO_REAUTH_MINUTES",
+        "`10`",
+        "Minutes after a sign-in (or re-entering the password or a code) in which a member may change"
+        " their password, e-mail address or two-factor without being asked again.",
+    ),
     Setting(
         "KYOSO_API_TOKEN_FAILURES_PER_IP",
         "`KYOSO_SIGN_IN_FAILURES_PER_IP`",

@@ -197,6 +197,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Media files are written whole or not at all; a full disk answers 507 (kyoso.core.storage).
+STORAGES = {
+    "default": {"BACKEND": "kyoso.core.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # Serve straight from the apps' static folders: `kyoso serve` works without a collectstatic step.
 WHITENOISE_USE_FINDERS = True
 # In development, edited static files are served without a restart (whatever DEBUG is); production scans
@@ -301,6 +306,14 @@ KYOSO_SIGN_IN_LOCKOUT_MINUTES = env.int("KYOSO_SIGN_IN_LOCKOUT_MINUTES", 15, min
 KYOSO_SIGN_IN_FAILURES_PER_IP = env.int(
     "KYOSO_SIGN_IN_FAILURES_PER_IP", KYOSO_SIGN_IN_MAX_FAILURES * 10, minimum=1
 )
+# One address from every client together: high, so a stranger cannot lock a member out, and the
+# member's own browser (a known device) and sign-in links are never held back by it.
+KYOSO_SIGN_IN_FAILURES_PER_ADDRESS = env.int(
+    "KYOSO_SIGN_IN_FAILURES_PER_ADDRESS", KYOSO_SIGN_IN_MAX_FAILURES * 10, minimum=1
+)
+# How long a sign-in (or the password or a code asked again) lets a member change their password,
+# address or two-factor without being asked once more.
+KYOSO_REAUTH_MINUTES = env.int("KYOSO_REAUTH_MINUTES", 10, minimum=1)
 # Wrong API tokens from one client address before its token attempts are refused for a while.
 KYOSO_API_TOKEN_FAILURES_PER_IP = env.int(
     "KYOSO_API_TOKEN_FAILURES_PER_IP", KYOSO_SIGN_IN_FAILURES_PER_IP, minimum=1

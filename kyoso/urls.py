@@ -17,3 +17,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/tokens/", include("kyoso.api.urls")),
 ]
+
+# A server error answers 503 with Retry-After when the database or Redis is down (kyoso.core.outage).
+handler500 = "kyoso.core.outage.server_error"

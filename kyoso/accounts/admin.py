@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from kyoso.accounts.actions import roles, security
+from kyoso.accounts.actions.profile import announce_rename
 from kyoso.accounts.models import Application, EmailLink, Member, MemberSession, RecoveryCode, TOTPDevice
 from kyoso.core.admin_base import AuditedAdmin, ReadOnlyAdmin, name_in_japanese
 from kyoso.core.errors import MemberFacingError
@@ -125,6 +126,8 @@ class MemberAdmin(AuditedAdmin):
             for name in (*ROLE_INPUTS, *STATUS_INPUTS, "is_staff", "status_cause", "status_changed_at"):
                 setattr(obj, name, getattr(current, name))
         super().save_model(request, obj, form, change)
+        if "display_name" in changed:
+            announce_rename(obj.pk)
         if changed & set(ROLE_INPUTS):
             roles.change_role(
                 _operator(request),

@@ -38,6 +38,21 @@ class CodeInvalid(AccountError):
     )
 
 
+class RecoveryCodeRequired(AccountError):
+    message = _(
+        "確認コードの失敗が続いているため、いまは回復コードでのみ確認できます。"
+        "回復コードを入力するか、いつもの端末からサインインしてください。"
+    )
+
+
+class ReauthenticationFailed(AccountError):
+    message = _("パスワードまたは確認コードが正しくありません。入力内容を確認してください。")
+
+
+class ReauthenticationMissing(AccountError):
+    message = _("パスワードまたは確認コードを入力してください。")
+
+
 class TwoFactorRequired(AccountError):
     message = _("運営とモデレーターは二段階認証を止められません。")
 

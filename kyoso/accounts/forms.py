@@ -7,12 +7,12 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from kyoso.accounts.actions import security
+from kyoso.accounts.actions import lockout, reauth
 from kyoso.accounts.models import Member
 from kyoso.core.errors import MemberFacingError
-from kyoso.core.ratelimit import client_ip
 
 # One message for a wrong password, an unknown address and a member who may not sign in:
 # the sign-in form must not tell anyone whether an address is registered.
@@ -57,16 +57,18 @@ class SignInForm(AuthenticationForm):
         email = self.cleaned_data.get("username")
         if not email or not self.cleaned_data.get("password"):
             return super().clean()
-        ip = client_ip(self.request)
+        assert self.request is not None, "the sign-in view passes its request"
         try:
-            security.check_sign_in_allowed(email=email, ip=ip)
+            lockout.check_password_attempt(self.request, email)
         except MemberFacingError as error:
             raise ValidationError(error.message, code="locked") from None
         try:
-            return super().clean()
+            cleaned = super().clean()
         except ValidationError:
-            security.record_sign_in_failure(email=email, ip=ip)
+            lockout.record_password_failure(self.request, email)
             raise
+        lockout.clear_password_failures(self.request, email)
+        return cleaned
 
     def full_clean(self) -> None:
         super().full_clean()
@@ -113,12 +115,61 @@ class CodeForm(forms.Form):
 
 
 class PasswordForm(SetPasswordForm):
-    """Set or change the password of the signed-in member; Django's validators check it."""
+    """Set or change the password of the signed-in member; Django's validators check it.
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    A member who has a password gives it first, so a borrowed unlocked browser cannot change it; one
+    who forgot it opens a fresh sign-in link instead (``ask_current``: False), as with a reset link.
+    """
+
+    old_password = forms.CharField(
+        label=_("現在のパスワード"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        error_messages={"required": _("現在のパスワードを入力してください。")},
+    )
+    field_order = ["old_password", "new_password1", "new_password2"]
+
+    def __init__(self, user: Member, *args: Any, request: HttpRequest, ask_current: bool, **kwargs: Any):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+        if not ask_current:
+            del self.fields["old_password"]
         for field in self.fields.values():
             field.widget.attrs["class"] = "field__input"
 
+    def clean_old_password(self) -> str:
+        password: str = self.cleaned_data["old_password"]
+        try:
+            reauth.confirm_current_password(request=self.request, member=self.user, password=password)
+        except MemberFacingError as error:
+            raise ValidationError(error.message, code="password_incorrect") from None
+        return password
+
     def save(self, commit: bool = True) -> Any:  # pragma: no cover - the view calls the action instead
         raise NotImplementedError("use kyoso.accounts.actions.security.set_password")
+
+
+class ReauthenticationForm(forms.Form):
+    """The current password, or a code from the authenticator app (or a recovery code)."""
+
+    password = forms.CharField(
+        label=_("パスワード"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "class": "field__input"}),
+    )
+    code = forms.CharField(
+        label=_("確認コード"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "class": "field__input", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args: Any, member: Member, has_two_factor: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not member.has_usable_password():
+            del self.fields["password"]
+        if not has_two_factor:
+            del self.fields["code"]

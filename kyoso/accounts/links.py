@@ -18,9 +18,15 @@ from kyoso.accounts.models import Application, EmailLink, Member
 TOKEN_BYTES = 32
 
 
-def _digest(token: str) -> str:
+def _digest(token: str, *, key: str | None = None) -> str:
     # Keyed, so a leaked database alone cannot be turned into working links.
-    return hmac.new(settings.SECRET_KEY.encode(), token.encode(), hashlib.sha256).hexdigest()
+    return hmac.new((key or settings.SECRET_KEY).encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+def _digests(token: str) -> list[str]:
+    """The token's digest under the secret key and each fallback key: a link sent before a key
+    rotation (KYOSO_SECRET_KEY_FALLBACKS) still opens until the old key is dropped."""
+    return [_digest(token, key=key) for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
 
 
 def issue_link(
@@ -50,7 +56,7 @@ def issue_link(
 
 def peek_link(token: str, purpose: str) -> EmailLink:
     """The link a token names, checked but not used up (to show a confirmation page first)."""
-    link = EmailLink.objects.filter(digest=_digest(token), purpose=purpose).first()
+    link = EmailLink.objects.filter(digest__in=_digests(token), purpose=purpose).first()
     if link is None:
         raise LinkInvalid()
     if link.used_at is not None:

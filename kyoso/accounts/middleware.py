@@ -43,9 +43,17 @@ class MemberAccessMiddleware:
                 if security.has_two_factor(member):
                     next_query = urlencode({"next": request.get_full_path()})
                     return redirect(f"{reverse('accounts:two_factor_verify')}?{next_query}")
-                if security.must_enrol_two_factor(member):
+                if security.must_enrol_two_factor(member) and not self._asking_again(request.path):
                     return redirect("accounts:two_factor_enrol")
         return self.get_response(request)
+
+    @staticmethod
+    def _asking_again(path: str) -> bool:
+        """Setting two-factor up may first ask the member again who they are (their session may be days
+        old): the re-authentication page, and the sign-in link it can send, stay open."""
+        return path == reverse("accounts:reauthenticate") or path.startswith(
+            reverse("accounts:sign_in_link_request")
+        )
 
     @staticmethod
     def _exempt(path: str) -> bool:

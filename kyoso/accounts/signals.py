@@ -4,6 +4,8 @@
   transaction that admitted them. chat joins them to the default channels and the ones they chose.
 - ``registration_channels()``: the channels an applicant may choose on the form, provided by chat
   in its ``AppConfig.ready``.
+- ``member_renamed(member_id)``: a member's display name changed (sent once the change is committed).
+  chat redraws the messages that mention them, so a mention always shows the member's current name.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.db.models import QuerySet
 from django.dispatch import Signal
 
 member_admitted = Signal()
+member_renamed = Signal()
 
 ChannelChoices = Callable[[], "QuerySet[Any]"]
 _channel_choices: list[ChannelChoices] = []

@@ -69,7 +69,13 @@ def new_recovery_codes() -> list[str]:
     return codes
 
 
-def recovery_digest(code: str) -> str:
+def recovery_digest(code: str, *, key: str | None = None) -> str:
     """Keyed digest of a recovery code, ignoring case, spaces and hyphens as people type them."""
     normal = "".join(ch for ch in unicodedata.normalize("NFKC", code).lower() if ch.isalnum())
-    return hmac.new(settings.SECRET_KEY.encode(), normal.encode(), hashlib.sha256).hexdigest()
+    return hmac.new((key or settings.SECRET_KEY).encode(), normal.encode(), hashlib.sha256).hexdigest()
+
+
+def recovery_digests(code: str) -> list[str]:
+    """The code's digest under the secret key and each fallback key: codes given before a key
+    rotation (KYOSO_SECRET_KEY_FALLBACKS) keep working until the old key is dropped."""
+    return [recovery_digest(code, key=key) for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]

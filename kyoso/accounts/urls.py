@@ -1,4 +1,4 @@
-from kyoso.accounts.views import profile, registration, review, security, sign_in
+from kyoso.accounts.views import profile, reauth, registration, review, security, sign_in
 
 app_name = "accounts"
 
@@ -7,5 +7,6 @@ urlpatterns = [
     *registration.urlpatterns,
     *review.urlpatterns,
     *security.urlpatterns,
+    *reauth.urlpatterns,
     *profile.urlpatterns,
 ]

@@ -28,6 +28,12 @@ class ErrorOut(Schema):
 
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
+# Operations that take files also refuse one past KYOSO_UPLOAD_MAX_BYTES, or a body past the limit.
+UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut}
+
+# Text a member names things with holds no NUL, as in Django's forms (ProhibitNullCharactersValidator):
+# PostgreSQL cannot store one, so it is refused here with invalid_input (400), not met as a 500 there.
+NO_NUL = r"^[^\x00]*$"
 
 # ---- Members -----------------------------------------------------------------------------------
 
@@ -81,18 +87,18 @@ class JoinedChannelOut(ChannelOut):
 
 
 class ChannelIn(Schema):
-    name: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=80, pattern=NO_NUL)
     category: ChannelCategory = ChannelCategory.THEME
     kind: Literal["public", "private"] = "public"
-    title: str = Field("", max_length=200)
-    purpose: str = Field("", max_length=1000)
+    title: str = Field("", max_length=200, pattern=NO_NUL)
+    purpose: str = Field("", max_length=1000, pattern=NO_NUL)
     posting_policy: PostingPolicy = PostingPolicy.MEMBERS
 
 
 class ChannelPatch(Schema):
-    name: str | None = Field(None, max_length=80)
-    title: str | None = Field(None, max_length=200)
-    purpose: str | None = Field(None, max_length=1000)
+    name: str | None = Field(None, max_length=80, pattern=NO_NUL)
+    title: str | None = Field(None, max_length=200, pattern=NO_NUL)
+    purpose: str | None = Field(None, max_length=1000, pattern=NO_NUL)
 
 
 class InviteIn(Schema):

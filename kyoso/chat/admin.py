@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kyoso.chat.models import (
     Channel,
+    ChannelChange,
     ChannelMembership,
     Mention,
     Message,
@@ -21,6 +22,7 @@ name_in_japanese(Reaction, _("リアクション"))
 name_in_japanese(Mention, _("メンション"))
 name_in_japanese(SavedMessage, _("あとで読む"))
 name_in_japanese(ThreadFollow, _("スレッドのフォロー"))
+name_in_japanese(ChannelChange, _("チャンネルの変更履歴"))
 
 
 @admin.register(Channel)
@@ -74,6 +76,14 @@ class MessageRevisionAdmin(ReadOnlyAdmin):
 class MentionAdmin(ReadOnlyAdmin):
     list_display = ["message", "member"]
     list_select_related = ["member"]
+
+
+@admin.register(ChannelChange)
+class ChannelChangeAdmin(ReadOnlyAdmin):
+    # Written with each change, for catch-up after a reconnect (kyoso.chat.replay); never edited.
+    list_display = ["channel", "seq", "kind", "message_id"]
+    list_filter = ["kind"]
+    list_select_related = ["channel"]
 
 
 @admin.register(SavedMessage)

@@ -21,8 +21,10 @@ class ChatConfig(AppConfig):
     def ready(self) -> None:
         from kyoso.accounts import signals as account_signals
         from kyoso.chat.actions.channels import join_admitted_member
+        from kyoso.chat.actions.renames import on_member_renamed
         from kyoso.chat.queries import registration_channels
 
         post_migrate.connect(_default_stamps, sender=self, dispatch_uid="kyoso.chat.default_stamps")
         account_signals.member_admitted.connect(join_admitted_member, dispatch_uid="kyoso.chat.admitted")
+        account_signals.member_renamed.connect(on_member_renamed, dispatch_uid="kyoso.chat.renamed")
         account_signals.provide_registration_channels(registration_channels)

@@ -2,7 +2,8 @@
 
 The publishing itself (audiences, ``publish`` on commit, ``subscribe``) lives in kyoso.core.events,
 which brings each event to every open socket; it is re-exported here for the chat actions. This module
-keeps what a client needs to show a channel or a message (``channel_data``, ``message_data``).
+keeps what a client needs to show a channel or a message (``channel_data``, ``message_data``), and the
+data of the events about a message that a live client and catch-up after a reconnect share.
 """
 
 from __future__ import annotations
@@ -37,11 +38,13 @@ __all__ = [
     "channel_audience",
     "channel_data",
     "community_audience",
+    "deleted_data",
     "make_event",
     "member_audience",
     "message_data",
     "publish",
     "publish_now",
+    "replied_data",
     "subscribe",
 ]
 
@@ -119,3 +122,19 @@ def message_data(message: Message, *, attachments: Iterable[Attachment] | None =
     if attachments is not None:
         data["attachments"] = [attachment_data(a) for a in attachments]
     return data
+
+
+def deleted_data(message: Message) -> dict[str, Any]:
+    """``message.deleted``: which message went; its drawing (a tombstone) comes with ``fragments``."""
+    return {"id": message.pk, "channel_id": message.channel_id, "thread_root_id": message.thread_root_id}
+
+
+def replied_data(root: Message, reply_id: int | None) -> dict[str, Any]:
+    """``thread.replied``: a thread's root, with its new reply count, once a reply is posted."""
+    return {
+        "thread_root_id": root.pk,
+        "channel_id": root.channel_id,
+        "reply_id": reply_id,
+        "reply_count": root.reply_count,
+        "last_reply_at": _time(root.last_reply_at),
+    }

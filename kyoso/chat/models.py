@@ -54,6 +54,8 @@ class Channel(models.Model):
     archived_at = models.DateTimeField(_("アーカイブ日時"), null=True, blank=True)
     # A direct conversation's sorted member ids ("3,8,15"): the same people always get the same DM.
     direct_key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
+    # The number of the channel's latest ChannelChange (0: none yet), taken under the channel's row lock.
+    change_seq = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["category", "name"]
@@ -131,6 +133,43 @@ class Message(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class ChangeKind(models.TextChoices):
+    """What a ChannelChange did, and so which live event it published."""
+
+    CREATED = "created"  # posted: message.created
+    EDITED = "edited"  # its text: message.updated
+    FILES = "files"  # files attached: message.updated
+    PINNED = "pinned"  # pinned or unpinned: message.updated
+    DELETED = "deleted"  # message.deleted
+    REPLIED = "replied"  # a reply in its thread (the change is the root's): thread.replied
+    STAMPED = "stamped"  # a stamp pressed: reaction.added
+    UNSTAMPED = "unstamped"  # a stamp taken back: reaction.removed
+
+
+class ChannelChange(models.Model):
+    """One change to what a channel's page shows, numbered 1, 2, 3… per channel in commit order.
+
+    Written in the transaction of the change it records (kyoso.chat.actions.changes); catch-up after a
+    reconnect replays those after the client's ``seq`` (kyoso.chat.replay). Only the ids are kept: a
+    replay draws each message as it is now.
+    """
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=16, choices=ChangeKind.choices)
+    # Not a foreign key: purging messages (kyoso.chat.actions.bulk) deletes rows without a cascade.
+    message_id = models.BigIntegerField()
+    # A stamp pressed or taken back: which stamp, by whom.
+    stamp_id = models.BigIntegerField(null=True, blank=True)
+    member_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "seq"], name="unique_channel_change_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}#{self.seq} {self.kind} {self.message_id}"
 
 
 class Stamp(models.Model):

@@ -108,6 +108,29 @@ class MethodNotAllowed(MemberFacingError):
     message = _("この URL はこのメソッドでは使えません。")
 
 
+class InsufficientStorage(MemberFacingError):
+    """The server's disk is full: nothing of the file was kept (kyoso.core.storage)."""
+
+    status = 507
+    message = _(
+        "サーバーの保存領域が足りないため、ファイルを保存できませんでした。時間をおいてもう一度お試しいただくか、運営にお知らせください。"
+    )
+
+
+class ServiceUnavailable(MemberFacingError):
+    """A service kyoso depends on (the database, Redis) does not answer for now: answered with
+    ``Retry-After`` instead of a 500 (kyoso.core.outage)."""
+
+    status = 503
+    message = _("ただいま一時的に利用できません。しばらく待ってからもう一度お試しください。")
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    message = _(
+        "データベースに接続できないため、今は処理できません。しばらく待ってからもう一度お試しください。"
+    )
+
+
 def error_body(error: MemberFacingError, **extra: Any) -> dict[str, Any]:
     """``{"error": {"code", "message", ...}}``: the API, scripted forms and WebSocket frames alike."""
     return {"error": {"code": error.code, "message": str(error), **extra}}

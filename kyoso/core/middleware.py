@@ -5,7 +5,8 @@ Forms catch their errors and show them beside the fields. Whatever else escapes 
 error's own status: a page for a browser, the JSON refusal for a form sent by a script. The API
 answers its own errors (kyoso.api.errors) before they reach this middleware. A multipart body
 Django cannot read (``MultiPartParserError``) is answered 400 too, both here and where the CSRF
-check reads the form before any view (``CsrfViewMiddleware``, used in place of Django's).
+check reads the form before any view (``CsrfViewMiddleware``, used in place of Django's). A database or
+Redis that does not answer is 503 with ``Retry-After`` (kyoso.core.outage).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware as DjangoCsrfViewMiddleware
 
 from kyoso.core.errors import FRAGMENT_HEADER, MemberFacingError, error_page, refusal_response
+from kyoso.core.outage import answer_outage
 from kyoso.core.validation import UnreadableUpload
 
 
@@ -33,7 +35,8 @@ class MemberFacingErrorMiddleware:
             # A multipart body Django cannot read (a file-name header past its limit): 400, not 500.
             return answer_error(request, UnreadableUpload())
         if not isinstance(exception, MemberFacingError):
-            return None
+            # The database or Redis went away under the view: 503, not 500.
+            return answer_outage(request, exception)
         return answer_error(request, exception)
 
 

@@ -6,9 +6,11 @@
 - An open socket belongs to the session it opened with: when that session ends (sign-out, signed out
   from another browser, a password change elsewhere) it is closed with 4401. A member's socket past
   KYOSO_WS_MAX_SOCKETS_PER_MEMBER (on one process) closes their oldest one with 4429.
-- Client ``{"type": "hello", "channels": {"<channel id>": <last message id held>, ...}}``: the server
-  sends what was missed (``message.created`` events, or ``resync`` for a channel that missed too many),
-  then ``{"type": "ready"}``, then live events as they happen.
+- Client ``{"type": "hello", "channels": {"<channel id>": {"cursor": <change number held>}, ...}}``:
+  the server sends what changed since (the events heard live, each message as it is now, or ``resync``
+  for a channel that missed too many: kyoso.realtime.catchup), then ``{"type": "ready", "data":
+  {"cursors": {"<channel id>": <change number>}}}``, then live events as they happen. An older client's
+  ``"<channel id>": <last message id held>`` gets the newer messages only.
 - Client ``{"type": "typing", "channel_id": N}``: the channel hears ``member.typing``, at most once per
   KYOSO_WS_TYPING_INTERVAL seconds per socket and channel.
 - Client ``{"type": "ping"}``: the server answers ``{"type": "pong"}`` (the client's heartbeat).
@@ -106,7 +108,7 @@ class LiveConsumer(AsyncConsumer):
         elif kind == "typing":
             self._typing(socket, request.get("channel_id"))
 
-    async def _hello(self, socket: Socket, held: dict[int, int]) -> None:
+    async def _hello(self, socket: Socket, held: dict[int, catchup.Held]) -> None:
         member, self.member = self.member, None
         if member is None:
             return
@@ -126,10 +128,12 @@ class LiveConsumer(AsyncConsumer):
 
         missed = await database_sync_to_async(set_up)()
         if not socket.closed:
-            socket.release(missed.frames, encode(make_event("ready", {})), missed.message_ids)
+            ready = make_event("ready", {"cursors": missed.cursors})
+            socket.release(missed.frames, encode(ready), missed.message_ids)
 
     def _typing(self, socket: Socket, channel_id: Any) -> None:
-        if not isinstance(channel_id, int) or channel_id not in socket.channels:
+        # A JSON true is a Python int equal to 1: not a channel id.
+        if type(channel_id) is not int or channel_id not in socket.channels:
             return
         now = socket.hub.loop.time()
         typed_at = socket.typed_at if socket.typed_at is not None else {}

@@ -9,7 +9,9 @@ The index follows membership as it changes: a member's own ``channel.updated`` e
 reaches them after their own "left"), and ``member.status_changed`` to anything but active closes them.
 ``session.ended`` (kyoso.accounts.actions.security) closes the sockets of the sessions it names, with
 4401; it is acted on here and never forwarded to a client. A member has at most
-KYOSO_WS_MAX_SOCKETS_PER_MEMBER sockets on one process: one more closes their oldest, with 4429.
+KYOSO_WS_MAX_SOCKETS_PER_MEMBER sockets on one process: one more closes their oldest, with 4429. With
+Redis the cap holds across processes too (kyoso.realtime.registry): ``sockets.too_many`` names the
+sockets to close, wherever they are, and is not forwarded either.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
@@ -35,6 +38,9 @@ from kyoso.realtime.sockets import (
     wire_message,
 )
 
+if TYPE_CHECKING:
+    from kyoso.realtime.registry import SocketRegistry
+
 logger = logging.getLogger("kyoso.realtime")
 
 JOINED_CHANGES = frozenset({"created", "joined"})
@@ -44,7 +50,8 @@ FLUSH_SECONDS = 0.01
 LEFT_CHANGES = frozenset({"left"})
 ACTIVE = "active"
 SESSION_ENDED = "session.ended"
-CONTROL_EVENTS = frozenset({"channel.updated", "member.status_changed", SESSION_ENDED})
+SOCKETS_TOO_MANY = "sockets.too_many"  # kyoso.realtime.registry
+CONTROL_EVENTS = frozenset({"channel.updated", "member.status_changed", SESSION_ENDED, SOCKETS_TOO_MANY})
 
 
 class Hub:
@@ -63,6 +70,8 @@ class Hub:
         self._flusher: asyncio.TimerHandle | None = None
         self._thread = threading.get_ident()
         self._closers: list[Callable[[], object]] = []
+        # Every process's sockets, when scaled out (set by the Redis transport).
+        self.registry: SocketRegistry | None = None
 
     # --- sockets ------------------------------------------------------------------------------------
 
@@ -81,6 +90,9 @@ class Hub:
         for oldest in tuple(same_member)[: max(excess, 0)]:
             self._unindex(oldest)
             oldest.close(CLOSE_TOO_MANY)
+        if self.registry is not None:
+            socket.key = self.registry.key_for()
+            self.registry.attached(socket)
         return socket
 
     def subscribe(self, socket: Socket, channel_ids: Iterable[int]) -> None:
@@ -107,6 +119,14 @@ class Hub:
         for socket in tuple(self.members.get(member_id, ())):
             self._unindex(socket)
             socket.close(code)
+
+    def close_sockets(self, member_id: int, keys: object) -> None:
+        """A ``sockets.too_many`` event: close the member's sockets it names that are held here."""
+        named = {key for key in keys if isinstance(key, str)} if isinstance(keys, list) else set()
+        for socket in tuple(self.members.get(member_id, ())):
+            if socket.key and socket.key in named:
+                self._unindex(socket)
+                socket.close(CLOSE_TOO_MANY)
 
     def end_sessions(self, member_id: int, data: dict) -> None:
         """A ``session.ended`` event: close the member's sockets of the ended sessions (or of every session
@@ -147,6 +167,8 @@ class Hub:
         socket.channels = set()
         same_member = self.members.get(socket.member_id)
         if same_member is not None:
+            if socket in same_member and self.registry is not None and socket.key:
+                self.registry.detached(socket)
             same_member.pop(socket, None)
             if not same_member:
                 del self.members[socket.member_id]
@@ -204,6 +226,9 @@ class Hub:
         if event is not None and event["type"] == SESSION_ENDED:
             self.end_sessions(int(audience.split(":", 1)[1]), event["data"])
             return  # for the hub only: it names sessions, which clients have no business hearing
+        if event is not None and event["type"] == SOCKETS_TOO_MANY:
+            self.close_sockets(int(audience.split(":", 1)[1]), event["data"].get("sockets"))
+            return  # for the hub only, like session.ended
         if event is not None and event["type"] == "channel.updated":
             change, channel_id = event["data"].get("change"), event["data"].get("id")
             if change in JOINED_CHANGES and isinstance(channel_id, int):
@@ -229,6 +254,8 @@ class Hub:
 
     def set_online(self, online: bool) -> None:
         was_online, self.online = self.online, online
+        if online and self.registry is not None:
+            self.registry.online()  # before any socket is counted under the new name
         if online:
             self.came_online.set()
         else:
@@ -236,6 +263,8 @@ class Hub:
         if was_online and not online:
             for member_id in tuple(self.members):
                 self.close_member(member_id, CLOSE_RESTART)
+        if not online and self.registry is not None:
+            self.registry.offline()
 
     def on_close(self, closer: Callable[[], object]) -> None:
         self._closers.append(closer)
@@ -252,7 +281,7 @@ class Hub:
 def _control_event(frame: str) -> dict | None:
     """The few events that change the index, parsed; any other frame is passed on unread."""
     # A cheap look first: member events are few, and a false match only costs a parse.
-    if "channel.updated" not in frame and "member.status_changed" not in frame and SESSION_ENDED not in frame:
+    if not any(kind in frame for kind in CONTROL_EVENTS):
         return None
     try:
         event = json.loads(frame)

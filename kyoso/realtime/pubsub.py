@@ -8,7 +8,8 @@ Two transports share one interface (``publish`` from any thread, ``start`` on a 
 - ``RedisTransport``: a process publishes once to one Redis channel; every server process holds one
   subscription and hands what arrives to its hub. While that subscription is down, the hub closes its
   sockets and refuses new ones: its clients catch up from the database once it is back, so nothing
-  published during the outage is lost to them.
+  published during the outage is lost to them. The subscription comes back by itself, retried with a
+  growing delay. The sockets of every process are counted in Redis too (kyoso.realtime.registry).
 
 On the wire an event travels as an envelope, ``audience\\nkey\\nframe``: the frame is the JSON text the
 sockets receive, and the key is the message id of a ``message.created`` (the hub uses it to drop what
@@ -94,7 +95,8 @@ class RedisTransport:
         # Pub/sub ignores the database number, so it is part of the channel name: two kyoso instances
         # (or test runs) on one Redis with different database numbers do not hear each other.
         database = (urlparse(url).path or "/0").lstrip("/") or "0"
-        self.channel = f"kyoso:{database}:events"
+        self.prefix = f"kyoso:{database}"
+        self.channel = f"{self.prefix}:events"
         self._client: Any = None
         self._lock = threading.Lock()
 
@@ -121,6 +123,11 @@ class RedisTransport:
             logger.warning("real time: could not publish %s to Redis: %s", event.get("type"), error)
 
     def start(self, hub: Hub) -> None:
+        from kyoso.realtime.registry import SocketRegistry
+
+        # Every process's sockets: the cap per member holds across processes.
+        hub.registry = SocketRegistry(self.url, self.prefix, self.channel, hub)
+        hub.on_close(hub.registry.close)
         task = hub.loop.create_task(self._listen(hub))
         hub.on_close(task.cancel)
 

@@ -115,6 +115,7 @@ class Socket:
         "held",
         "hub",
         "joins",
+        "key",
         "limit",
         "member_id",
         "name",
@@ -133,6 +134,8 @@ class Socket:
         # The digest of the session the socket opened with (kyoso.accounts.actions.security.session_digest):
         # when that session ends, the socket closes.
         self.session = session
+        # Its name in the registry of every process's sockets (kyoso.realtime.registry), with Redis.
+        self.key = ""
         self.send = send
         self.direct = direct
         self.limit = hub.send_buffer

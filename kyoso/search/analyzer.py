@@ -20,8 +20,9 @@ What is searched is ``searchable_text``: the message as a member reads it (a men
 
 from __future__ import annotations
 
+import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from kyoso.chat.mentions import MEMBER_TOKEN
 from kyoso.core.text import fold
@@ -36,9 +37,26 @@ def normalize(text: str) -> str:
     return fold(text)
 
 
-def searchable_text(text: str) -> str:
-    """A message's text as members read it: mention tokens become ``@表示名``."""
-    return MEMBER_TOKEN.sub(lambda match: "@" + match.group("name"), text)
+def searchable_text(text: str, names: Mapping[int, str] | None = None) -> str:
+    """A message's text as members read it: mention tokens become ``@表示名``.
+
+    The index reads the name typed in the token (it must see the same text again to forget it).
+    What a member is shown (a snippet) passes ``names``, the members' current display names by id,
+    and reads what the message shows: the member's own name, or the token as typed for no member.
+    """
+    if names is None:
+        return MEMBER_TOKEN.sub(lambda match: "@" + match.group("name"), text)
+
+    def shown(match: re.Match[str]) -> str:
+        name = names.get(int(match.group("id")))
+        return match.group(0) if name is None else "@" + name
+
+    return MEMBER_TOKEN.sub(shown, text)
+
+
+def mentioned_ids(texts: Iterable[str]) -> set[int]:
+    """The member ids named by mention tokens in these texts."""
+    return {int(match.group("id")) for text in texts for match in MEMBER_TOKEN.finditer(text)}
 
 
 def analyzed(text: str) -> str:

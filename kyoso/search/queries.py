@@ -25,11 +25,12 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from kyoso.accounts.models import Member, MemberStatus
+from kyoso.chat.markdown import member_names
 from kyoso.chat.models import Channel, ChannelKind, Message
 from kyoso.chat.queries import can_read, message_permalink, visible_channels
 from kyoso.core.validation import InvalidId, parse_id
 from kyoso.directory.models import Organization, OrganizationKind
-from kyoso.search.analyzer import analyzed, normalize
+from kyoso.search.analyzer import analyzed, mentioned_ids, normalize
 from kyoso.search.backends import Where, backend_for
 from kyoso.search.errors import QuerySyntaxError
 from kyoso.search.filters import Chip, permission_q, resolve_filters
@@ -285,8 +286,9 @@ def _hits(ids: list[int], plan: TextPlan) -> list[MessageHit]:
     messages = Message.objects.filter(pk__in=ids).select_related("channel", "author", "author__organization")
     by_id = {m.pk: m for m in messages}
     needles = [term.normalized for term in plan.positive_terms]
+    names = member_names(mentioned_ids(m.text for m in messages))
     return [
-        MessageHit(m, snippet(m.text, needles), message_permalink(m))
+        MessageHit(m, snippet(m.text, needles, names=names), message_permalink(m))
         for i in ids
         if (m := by_id.get(i)) is not None
     ]

@@ -8,6 +8,7 @@ character with the marks that combine into it (か + ゛, ｶ + ﾞ) so NFKC see
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -62,9 +63,15 @@ def _match_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
     return merged
 
 
-def snippet(text: str, needles: list[str], *, length: int = EXCERPT_LENGTH) -> SafeString:
-    """HTML: an escaped excerpt with every occurrence of the needles (normal form) in <mark>."""
-    plain = " ".join(searchable_text(text).split())
+def snippet(
+    text: str, needles: list[str], *, names: Mapping[int, str] | None = None, length: int = EXCERPT_LENGTH
+) -> SafeString:
+    """HTML: an escaped excerpt with every occurrence of the needles (normal form) in <mark>.
+
+    ``names`` are the current display names of the members the text mentions (by id): a mention
+    reads as the message shows it, never as the name typed in its token.
+    """
+    plain = " ".join(searchable_text(text, names if names is not None else {}).split())
     spans = _match_spans(plain, needles)
     begin = max(0, spans[0][0] - CONTEXT_BEFORE) if spans else 0
     end = min(len(plain), begin + length)

@@ -175,7 +175,8 @@ def _term(lexeme: _Lexeme) -> Term:
 
 def parse_query(raw: str) -> ParsedQuery:
     """Read a query; raises QuerySyntaxError with a message that says what to change."""
-    source = unicodedata.normalize("NFKC", raw or "")
+    # NUL separates words like a space: no database can compare one (PostgreSQL refuses it outright).
+    source = unicodedata.normalize("NFKC", raw or "").replace("\x00", " ")
     lexemes = _lex(source)
     parsed = ParsedQuery()
     pending_or = False
@@ -212,4 +213,11 @@ def with_filter(raw: str, new: Filter) -> str:
     display = new.display()
     if display in text.split():
         return text
+    try:
+        # A quoted value with spaces (in:"#地域 九州") is not one word of the text: compare what it reads as.
+        read_as = Filter(new.name, unicodedata.normalize("NFKC", new.value).strip(), new.negated)
+        if read_as in parse_query(text).filters:
+            return text
+    except QuerySyntaxError:
+        pass
     return f"{text} {display}".strip()

@@ -20,6 +20,7 @@ from kyoso.accounts.actions.members import normalize_email
 from kyoso.accounts.errors import EmailAlreadyUsed, EmailUnchanged, LinkInvalid, OrganizationEmailMismatch
 from kyoso.accounts.links import consume_link, issue_link
 from kyoso.accounts.models import EmailLink, LinkPurpose, Member
+from kyoso.accounts.signals import member_renamed
 from kyoso.core.audit import record_audit, snapshot
 from kyoso.core.mail import queue_mail, site_url
 from kyoso.directory.models import Organization
@@ -40,7 +41,11 @@ def update_profile(
     bio: str = "",
     interests: str = "",
 ) -> Member:
-    """Save what a member says about themselves; the next page and every post show it."""
+    """Save what a member says about themselves; the next page and every post show it.
+
+    A new display name also reaches the messages that mention the member (``member_renamed``).
+    """
+    renamed = member.display_name != display_name.strip()
     member.display_name = display_name.strip()
     member.full_name = full_name.strip()
     member.full_name_kana = full_name_kana.strip()
@@ -50,7 +55,14 @@ def update_profile(
     member.interests = interests.strip()
     member.full_clean(exclude=["password"])
     member.save(update_fields=PROFILE_FIELDS)
+    if renamed:
+        announce_rename(member.pk)
     return member
+
+
+def announce_rename(member_id: int) -> None:
+    """Tell the apps above, once the transaction commits, that this member's display name changed."""
+    transaction.on_commit(lambda: member_renamed.send(sender=Member, member_id=member_id))
 
 
 def _check_organization_change(member: Member, organization: Organization, email: str) -> None:

@@ -6,7 +6,6 @@ a lockout locks unknown addresses the same way, and a wrong password reads like 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Iterable
@@ -23,13 +22,13 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from kyoso.accounts import totp
+from kyoso.accounts.actions import lockout
 from kyoso.accounts.actions.lifecycle import note_activity, note_sign_in
 from kyoso.accounts.actions.members import normalize_email
 from kyoso.accounts.errors import (
     CodeInvalid,
     LinkInvalid,
-    RateLimited,
-    SignInLocked,
+    RecoveryCodeRequired,
     TwoFactorNotEnrolled,
     TwoFactorRequired,
 )
@@ -38,12 +37,14 @@ from kyoso.accounts.models import LinkPurpose, Member, MemberSession, RecoveryCo
 from kyoso.core.events import member_audience, publish
 from kyoso.core.logs import log_event
 from kyoso.core.mail import queue_mail, render_email, site_url
-from kyoso.core.ratelimit import client_ip, spend, spent
+from kyoso.core.ratelimit import client_ip, spend
 
 # Keys in the Django session.
 SECOND_FACTOR_VERIFIED = "kyoso_2fa_verified"
 SEEN_AT = "kyoso_seen_at"
 PENDING_TOTP_SECRET = "kyoso_totp_pending_secret"  # noqa: S105 - a session key, not a secret
+REAUTHENTICATED_AT = "kyoso_reauthenticated_at"
+LINK_AUTHENTICATED_AT = "kyoso_link_authenticated_at"
 
 # A sign-in link is a key to the account: shorter-lived than the 24 hours of a registration link.
 SIGN_IN_LINK_MAX_AGE = timedelta(minutes=30)
@@ -54,16 +55,6 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 ROLES_REQUIRING_TWO_FACTOR = frozenset({Role.OPERATOR, Role.MODERATOR})
 # Operator log lines (README, Logging): ids and organisation codes, never addresses or secrets.
 logger = logging.getLogger("kyoso.accounts")
-
-
-def _lockout_seconds() -> int:
-    return settings.KYOSO_SIGN_IN_LOCKOUT_MINUTES * 60
-
-
-def _failures_per_ip() -> int:
-    # An office's staff share one address behind its proxy, so the per-IP budget is wider than one
-    # address's: ten people mistyping at once must not lock the whole town hall out.
-    return settings.KYOSO_SIGN_IN_FAILURES_PER_IP
 
 
 def _user_agent(request: HttpRequest) -> str:
@@ -116,49 +107,35 @@ def redeem_sign_in_link(*, token: str) -> Member:
     return member
 
 
-# --- password sign-in and lockout ------------------------------------------------------------------
+# --- recent authentication ----------------------------------------------------------------------------
 
 
-def check_sign_in_allowed(*, email: str, ip: str) -> None:
-    """Refuse a password attempt for an address or client that failed too often in the window."""
-    window = _lockout_seconds()
-    if spent("sign_in_failure", email, window=window) >= settings.KYOSO_SIGN_IN_MAX_FAILURES:
-        raise SignInLocked()
-    if spent("sign_in_failure_ip", ip, window=window) >= _failures_per_ip():
-        raise RateLimited()
+def note_authenticated(request: HttpRequest, *, by_link: bool = False) -> None:
+    """The member just proved who they are (signed in, or gave the password or a code again);
+    ``by_link``: with a sign-in link, so they hold the mailbox."""
+    now = int(time.time())
+    request.session[REAUTHENTICATED_AT] = now
+    if by_link:
+        request.session[LINK_AUTHENTICATED_AT] = now
 
 
-def record_sign_in_failure(*, email: str, ip: str) -> None:
-    window = _lockout_seconds()
-    for scope, subject, limit in (
-        ("sign_in_failure", email, settings.KYOSO_SIGN_IN_MAX_FAILURES),
-        ("sign_in_failure_ip", ip, _failures_per_ip()),
-    ):
-        # Over the budget: the next attempt is refused by check_sign_in_allowed.
-        with contextlib.suppress(RateLimited):
-            spend(scope, subject, limit=limit, window=window)
-            if spent(scope, subject, window=window) == limit:  # this failure started a lock-out
-                _log_lock_out(scope, email=email, ip=ip, failures=limit)
+def _within_reauth_window(at: object) -> bool:
+    return isinstance(at, int) and 0 <= time.time() - at <= settings.KYOSO_REAUTH_MINUTES * 60
 
 
-def _log_lock_out(scope: str, *, email: str, ip: str, failures: int) -> None:
-    """One line when a lock-out starts: the member's id (never the address), or ``unknown``."""
-    minutes = settings.KYOSO_SIGN_IN_LOCKOUT_MINUTES
-    if scope == "sign_in_failure_ip":
-        log_event(
-            logger, "sign_in.ip_locked", level=logging.WARNING, ip=ip, failures=failures, minutes=minutes
-        )
-        return
-    member = Member.objects.filter(email=normalize_email(email)).values_list("pk", flat=True).first()
-    log_event(
-        logger,
-        "sign_in.locked",
-        level=logging.WARNING,
-        member=member or "unknown",
-        ip=ip,
-        failures=failures,
-        minutes=minutes,
-    )
+def recently_authenticated(request: HttpRequest) -> bool:
+    """Whether this session proved its member within KYOSO_REAUTH_MINUTES: changing the password, the
+    address or two-factor needs it, so a borrowed unlocked browser is not enough to take an account."""
+    return _within_reauth_window(request.session.get(REAUTHENTICATED_AT))
+
+
+def recently_signed_in_by_link(request: HttpRequest) -> bool:
+    """Whether this session opened a sign-in link within KYOSO_REAUTH_MINUTES: like a password-reset
+    link, it lets a member who forgot their password set a new one without the old."""
+    return _within_reauth_window(request.session.get(LINK_AUTHENTICATED_AT))
+
+
+# --- passwords ---------------------------------------------------------------------------------------
 
 
 def set_password(*, member: Member, password: str, request: HttpRequest | None = None) -> Member:
@@ -186,18 +163,25 @@ def set_password(*, member: Member, password: str, request: HttpRequest | None =
 # --- sessions ----------------------------------------------------------------------------------------
 
 
-def start_session(request: HttpRequest, member: Member) -> MemberSession:
-    """Sign ``member`` in on this browser (first factor done) and list the session."""
+def start_session(request: HttpRequest, member: Member, *, by_link: bool = False) -> MemberSession:
+    """Sign ``member`` in on this browser (first factor done: a password, or a link if ``by_link``)
+    and list the session."""
     login(request, member, backend=MODEL_BACKEND)
     note_sign_in(member)
     request.session[SECOND_FACTOR_VERIFIED] = False
     request.session[SEEN_AT] = int(time.time())
-    return MemberSession.objects.create(
-        member=member,
+    note_authenticated(request, by_link=by_link)
+    # Django keeps the session key when the member was already signed in here (a link opened to be
+    # asked again): the listed session is then updated, not listed twice.
+    listed, _created = MemberSession.objects.update_or_create(
         session_key=request.session.session_key or "",
-        ip_address=client_ip(request) if client_ip(request) != "unknown" else None,
-        user_agent=_user_agent(request),
+        defaults={
+            "member": member,
+            "ip_address": client_ip(request) if client_ip(request) != "unknown" else None,
+            "user_agent": _user_agent(request),
+        },
     )
+    return listed
 
 
 def session_digest(key: str) -> str:
@@ -351,29 +335,23 @@ def confirm_two_factor(*, request: HttpRequest, member: Member, code: str) -> li
 
 
 def verify_second_factor(*, request: HttpRequest, member: Member, code: str) -> None:
-    """Accept a code from the app (never the same step twice) or an unused recovery code."""
-    window = _lockout_seconds()
-    if spent("second_factor_failure", str(member.pk), window=window) >= settings.KYOSO_SIGN_IN_MAX_FAILURES:
-        raise SignInLocked()
-    if not _accept_code(member, code):
-        limit = settings.KYOSO_SIGN_IN_MAX_FAILURES
-        with contextlib.suppress(RateLimited):
-            spend("second_factor_failure", str(member.pk), limit=limit, window=window)
-            if spent("second_factor_failure", str(member.pk), window=window) == limit:
-                log_event(
-                    logger,
-                    "two_factor.locked",
-                    level=logging.WARNING,
-                    member=member.pk,
-                    ip=client_ip(request),
-                    failures=limit,
-                    minutes=settings.KYOSO_SIGN_IN_LOCKOUT_MINUTES,
-                )
-        raise CodeInvalid()
+    """Accept a code from the app (never the same step twice) or an unused recovery code.
+
+    Wrong codes count per (member, source), so nobody else can lock a member out of their own second
+    factor; past the member-wide budget, unknown sources may still use a recovery code.
+    """
+    recovery_only = lockout.check_code_attempt(request, member)
+    accepted = accept_recovery_code(member, code) if recovery_only else accept_code(member, code)
+    if not accepted:
+        lockout.record_code_failure(request, member)
+        raise RecoveryCodeRequired() if recovery_only else CodeInvalid()
+    lockout.clear_code_failures(request, member)
     request.session[SECOND_FACTOR_VERIFIED] = True
+    note_authenticated(request)
 
 
-def _accept_code(member: Member, code: str) -> bool:
+def accept_code(member: Member, code: str) -> bool:
+    """Use up a code from the member's app, or else one of their recovery codes; whether one matched."""
     device = TOTPDevice.objects.filter(member=member, confirmed_at__isnull=False).first()
     if device is None:
         raise TwoFactorNotEnrolled()
@@ -387,9 +365,14 @@ def _accept_code(member: Member, code: str) -> bool:
             )
             == 1
         )
+    return accept_recovery_code(member, code)
+
+
+def accept_recovery_code(member: Member, code: str) -> bool:
+    # Under the secret key or a fallback one: codes given before a key rotation keep working.
     return (
         RecoveryCode.objects.filter(
-            member=member, digest=totp.recovery_digest(code), used_at__isnull=True
+            member=member, digest__in=totp.recovery_digests(code), used_at__isnull=True
         ).update(used_at=timezone.now())
         == 1
     )

@@ -19,6 +19,7 @@ from kyoso.accounts.actions.roles import change_status
 from kyoso.accounts.actions.security import PENDING_TOTP_SECRET, end_all_sessions
 from kyoso.accounts.models import Application, Member, MemberSession, RecoveryCode, Role, TOTPDevice
 from kyoso.accounts.tests.registration_support import Directory, last_mail_to, link_in, make_directory
+from kyoso.accounts.tests.security_support import fresh_login
 from kyoso.accounts.tests.test_review import in_review
 from kyoso.core.logs import JSTFormatter
 from kyoso.testing.auth import force_login_verified, totp_code
@@ -165,7 +166,7 @@ def test_two_factor_reset_by_the_member_is_logged_without_the_secret(
     log: pytest.LogCaptureFixture, client: Client
 ) -> None:
     member = make_member()
-    client.force_login(member)
+    fresh_login(client, member)
     secret = enrol(client)
     assert events(log, "two_factor.enabled") == [f"event=two_factor.enabled member={member.pk}"]
     client.post("/accounts/security/two-factor/disable/")

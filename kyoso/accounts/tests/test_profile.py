@@ -16,6 +16,7 @@ from kyoso.accounts.errors import LinkExpired, LinkUsed, OrganizationEmailMismat
 from kyoso.accounts.links import issue_link, peek_link
 from kyoso.accounts.models import EmailLink, LinkPurpose, Member, MemberStatus
 from kyoso.accounts.tests.lifecycle_support import Cities, link_path, mails_to, make_cities, token_of
+from kyoso.accounts.tests.security_support import fresh_login
 from kyoso.moderation.models import AuditEntry
 from kyoso.testing.factories import DEFAULT_PASSWORD, make_channel, make_member, make_message
 
@@ -39,7 +40,7 @@ def hanako(cities: Cities) -> Member:
 
 @pytest.fixture
 def signed_in(client: Client, hanako: Member) -> Client:
-    client.force_login(hanako)
+    fresh_login(client, hanako)
     return client
 
 

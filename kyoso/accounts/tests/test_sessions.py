@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from kyoso.accounts.models import Member, MemberSession
+from kyoso.accounts.tests.security_support import fresh_login
 from kyoso.testing.factories import DEFAULT_PASSWORD, make_member
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +109,11 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others() -> None:
     phone = sign_in(member, "Phone", "198.51.100.2")
     response = office.post(
         "/accounts/security/password/",
-        {"new_password1": "a-new-long-password-2026", "new_password2": "a-new-long-password-2026"},
+        {
+            "old_password": DEFAULT_PASSWORD,
+            "new_password1": "a-new-long-password-2026",
+            "new_password2": "a-new-long-password-2026",
+        },
     )
     assert response.status_code == 302
     assert office.get("/channels/").status_code == 200
@@ -118,7 +123,7 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others() -> None:
 
 def test_password_page_applies_djangos_validators(client: Client) -> None:
     member = make_member()
-    client.force_login(member)
+    fresh_login(client, member)
     response = client.post(
         "/accounts/security/password/", {"new_password1": "short", "new_password2": "short"}
     )

@@ -108,3 +108,27 @@ def test_the_migration_encrypts_plain_secrets_and_reverses() -> None:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db
+def test_recovery_codes_and_links_made_before_a_rotation_still_work_with_the_old_key_as_fallback() -> None:
+    from kyoso.accounts.errors import LinkInvalid
+    from kyoso.accounts.links import issue_link, peek_link
+    from kyoso.accounts.models import LinkPurpose
+
+    with override_settings(SECRET_KEY=OLD_KEY, SECRET_KEY_FALLBACKS=[]):
+        member, _device = enrolled(pyotp.random_base32())
+        codes = security.regenerate_recovery_codes(member=member)
+        token = issue_link(purpose=LinkPurpose.SIGN_IN, email=member.email, member=member)
+    # Rotated with the old key dropped at once: neither opens (the digests are keyed).
+    with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[]):
+        with pytest.raises(CodeInvalid):
+            verify(member, codes[0])
+        with pytest.raises(LinkInvalid):
+            peek_link(token, LinkPurpose.SIGN_IN)
+    # Rotated as documented, the old key kept as a fallback: both still open.
+    with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[OLD_KEY]):
+        verify(member, codes[0])
+        assert peek_link(token, LinkPurpose.SIGN_IN).member_id == member.pk
+        with pytest.raises(CodeInvalid):  # a used code stays used
+            verify(member, codes[0])

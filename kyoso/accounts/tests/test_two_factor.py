@@ -14,6 +14,7 @@ from django.test import Client
 from kyoso.accounts import totp
 from kyoso.accounts.actions.security import PENDING_TOTP_SECRET, SECOND_FACTOR_VERIFIED
 from kyoso.accounts.models import Member, RecoveryCode, Role, TOTPDevice
+from kyoso.accounts.tests.security_support import fresh_login
 from kyoso.testing.auth import totp_code
 from kyoso.testing.client import ClientResponse
 from kyoso.testing.factories import DEFAULT_PASSWORD, make_member
@@ -50,7 +51,7 @@ def enrol(client: Client) -> tuple[str, list[str]]:
 
 def enrolled_member(client: Client, **fields: Any) -> tuple[Member, str, list[str]]:
     member = make_member(password=DEFAULT_PASSWORD, **fields)
-    client.force_login(member)
+    fresh_login(client, member)
     secret, codes = enrol(client)
     client.post("/accounts/sign-out/")
     return member, secret, codes
@@ -58,7 +59,7 @@ def enrolled_member(client: Client, **fields: Any) -> tuple[Member, str, list[st
 
 def test_member_enrols_with_a_code_and_gets_ten_recovery_codes_stored_as_digests(client: Client) -> None:
     member = make_member()
-    client.force_login(member)
+    fresh_login(client, member)
     secret, codes = enrol(client)
     device = TOTPDevice.objects.get(member=member)
     assert device.confirmed_at is not None and device.secret == secret
@@ -71,7 +72,7 @@ def test_member_enrols_with_a_code_and_gets_ten_recovery_codes_stored_as_digests
 
 def test_wrong_code_does_not_enrol(client: Client) -> None:
     member = make_member()
-    client.force_login(member)
+    fresh_login(client, member)
     client.get(ENROL)
     response = client.post(ENROL, {"code": "000000"})
     assert "確認コードが正しくない" in response.content.decode()
@@ -139,7 +140,7 @@ def test_operator_and_moderator_must_enrol_before_anything_else(client: Client, 
 
 def test_member_may_disable_two_factor_but_an_operator_may_not(client: Client) -> None:
     member = make_member()
-    client.force_login(member)
+    fresh_login(client, member)
     enrol(client)
     client.post("/accounts/security/two-factor/disable/")
     assert not TOTPDevice.objects.filter(member=member).exists()
@@ -147,7 +148,7 @@ def test_member_may_disable_two_factor_but_an_operator_may_not(client: Client) -
 
     operator = make_member(role=Role.OPERATOR)
     other = Client()
-    other.force_login(operator)
+    fresh_login(other, operator)
     enrol(other)
     response = other.post("/accounts/security/two-factor/disable/", follow=True)
     assert "二段階認証を止められません" in response.content.decode()
@@ -156,7 +157,7 @@ def test_member_may_disable_two_factor_but_an_operator_may_not(client: Client) -
 
 def test_regenerating_recovery_codes_replaces_the_old_ones(client: Client) -> None:
     member = make_member()
-    client.force_login(member)
+    fresh_login(client, member)
     _secret, old = enrol(client)
     response = client.post("/accounts/security/two-factor/recovery-codes/")
     new = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", response.content.decode())
@@ -193,7 +194,7 @@ def test_full_width_codes_are_read_as_digits_not_a_server_error(client: Client) 
 
 def test_enrolment_accepts_a_full_width_code(client: Client) -> None:
     member = make_member()
-    client.force_login(member)
+    fresh_login(client, member)
     client.get(ENROL)
     secret = client.session[PENDING_TOTP_SECRET]
     assert client.post(ENROL, {"code": "１２３４５"}).status_code == 200

@@ -21,6 +21,7 @@ from kyoso.accounts.links import peek_link
 from kyoso.accounts.models import LinkPurpose
 from kyoso.accounts.profile_forms import OrganizationChangeForm, ProfileForm, ReactivationForm
 from kyoso.accounts.requests import MemberRequest
+from kyoso.accounts.views.reauth import recent_authentication_required
 from kyoso.core.errors import MemberFacingError
 from kyoso.core.ratelimit import client_ip, spend
 
@@ -45,6 +46,7 @@ def edit_profile(request: MemberRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@recent_authentication_required()
 def change_organization(request: MemberRequest) -> HttpResponse:
     form = OrganizationChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -136,5 +138,5 @@ urlpatterns: list[URLPattern] = [
     path("profile/organization/confirm/<str:token>/", confirm_organization, name="confirm_organization"),
     path("reconfirm/<str:token>/", reconfirm, name="reconfirm"),
     path("reactivate/", reactivate, name="reactivate"),
-    path("members/<int:member_id>/", member_page, name="member"),
+    path("members/<id:member_id>/", member_page, name="member"),
 ]

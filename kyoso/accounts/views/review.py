@@ -123,7 +123,7 @@ def invite(request: MemberRequest) -> HttpResponse:
 
 urlpatterns: list[URLPattern] = [
     path("review/", queue, name="review_queue"),
-    path("review/<int:pk>/approve/", approve, name="approve_application"),
-    path("review/<int:pk>/reject/", reject, name="reject_application"),
+    path("review/<id:pk>/approve/", approve, name="approve_application"),
+    path("review/<id:pk>/reject/", reject, name="reject_application"),
     path("review/invite/", invite, name="invite_advisor"),
 ]

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kyoso.accounts import totp
-from kyoso.accounts.actions import security
+from kyoso.accounts.actions import lockout, security
 from kyoso.accounts.forms import CodeForm, PasswordForm
 from kyoso.accounts.requests import MemberRequest
+from kyoso.accounts.views.reauth import ask_again, recent_authentication_required
 from kyoso.accounts.views.sign_in import _safe_next
 from kyoso.core.errors import MemberFacingError
 
@@ -40,17 +41,26 @@ def overview(request: MemberRequest) -> HttpResponse:
 
 @login_required
 def password(request: MemberRequest) -> HttpResponse:
-    form = PasswordForm(request.user, request.POST or None)
+    # With a password, the form asks for it (a re-authentication of its own), unless a sign-in link
+    # was just opened here (a forgotten password); without one, the session must have proved its
+    # member lately.
+    has_password = request.user.has_usable_password()
+    if not has_password and not security.recently_authenticated(request):
+        return ask_again(request, request.get_full_path())
+    ask_current = has_password and not security.recently_signed_in_by_link(request)
+    form = PasswordForm(request.user, request.POST or None, request=request, ask_current=ask_current)
     if request.method == "POST" and form.is_valid():
         security.set_password(
             member=request.user, password=form.cleaned_data["new_password1"], request=request
         )
         messages.success(request, _("パスワードを設定しました。"))
         return redirect("accounts:security")
-    return render(request, "accounts/security/password.html", {"nav": "security", "form": form})
+    context = {"nav": "security", "form": form, "ask_current": ask_current}
+    return render(request, "accounts/security/password.html", context)
 
 
 @login_required
+@recent_authentication_required()
 def two_factor_enrol(request: MemberRequest) -> HttpResponse:
     if security.has_two_factor(request.user):
         return redirect("accounts:security")
@@ -86,13 +96,14 @@ def two_factor_verify(request: MemberRequest) -> HttpResponse:
             form.add_error("code", error.message)
         else:
             messages.success(request, _("サインインしました。"))
-            return redirect(next_url)
+            return lockout.remember_device(request, redirect(next_url), request.user)
     context = {"nav": "sign_in", "form": form, "next": next_url}
     return render(request, "accounts/security/two_factor_verify.html", context)
 
 
 @login_required
 @require_POST
+@recent_authentication_required(return_to="accounts:security")
 def two_factor_disable(request: MemberRequest) -> HttpResponse:
     try:
         security.disable_two_factor(request=request, member=request.user)
@@ -105,6 +116,7 @@ def two_factor_disable(request: MemberRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@recent_authentication_required(return_to="accounts:security")
 def recovery_codes(request: MemberRequest) -> HttpResponse:
     try:
         codes = security.regenerate_recovery_codes(member=request.user)
@@ -138,6 +150,6 @@ urlpatterns = [
     path("security/two-factor/verify/", two_factor_verify, name="two_factor_verify"),
     path("security/two-factor/disable/", two_factor_disable, name="two_factor_disable"),
     path("security/two-factor/recovery-codes/", recovery_codes, name="recovery_codes"),
-    path("security/sessions/<int:session_id>/sign-out/", session_sign_out, name="session_sign_out"),
+    path("security/sessions/<id:session_id>/sign-out/", session_sign_out, name="session_sign_out"),
     path("security/sessions/sign-out-others/", sessions_sign_out_others, name="sessions_sign_out_others"),
 ]

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kyoso.accounts.actions import security
+from kyoso.accounts.actions import lockout, security
+from kyoso.accounts.actions.reauth import REAUTH_NEXT
 from kyoso.accounts.forms import SignInForm, SignInLinkForm
 from kyoso.accounts.links import peek_link
 from kyoso.accounts.models import LinkPurpose, Member
@@ -52,8 +53,10 @@ def after_first_factor(request: HttpRequest, next_url: str) -> HttpResponse:
     if security.must_enrol_two_factor(member):
         messages.warning(request, _("運営とモデレーターは、二段階認証の設定が必要です。"))
         return redirect(reverse("accounts:two_factor_enrol"))
+    # Without a second factor the sign-in is complete: this browser is now one the member uses, and
+    # failures from elsewhere no longer hold it back (kyoso.accounts.actions.lockout).
     messages.success(request, _("サインインしました。"))
-    return HttpResponseRedirect(next_url)
+    return lockout.remember_device(request, HttpResponseRedirect(next_url), member)
 
 
 class SignInView(auth_views.LoginView):
@@ -113,8 +116,10 @@ def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
             {"nav": "sign_in", "error": error.message},
             status=error.status,
         )
-    security.start_session(request, member)
-    return after_first_factor(request, reverse("web:home"))
+    # A link sent from the re-authentication page, opened in the same browser, leads back to the change.
+    next_url = _safe_next(request, request.session.pop(REAUTH_NEXT, None))
+    security.start_session(request, member, by_link=True)
+    return after_first_factor(request, next_url)
 
 
 class SignOutView(auth_views.LogoutView):

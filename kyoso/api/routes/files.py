@@ -16,7 +16,7 @@ from ninja.files import UploadedFile
 from kyoso.api import present
 from kyoso.api.errors import NotFound
 from kyoso.api.routes import caller
-from kyoso.api.schemas import ERRORS, AttachmentOut
+from kyoso.api.schemas import ERRORS, UPLOAD_ERRORS, AttachmentOut
 from kyoso.chat import actions, queries
 from kyoso.chat.attachment_views import _file_response
 from kyoso.core.validation import Id
@@ -25,7 +25,9 @@ router = Router(tags=["files"])
 
 
 @router.post(
-    "/messages/{message_id}/files", response={201: list[AttachmentOut], **ERRORS}, summary="Attach files"
+    "/messages/{message_id}/files",
+    response={201: list[AttachmentOut], **UPLOAD_ERRORS},
+    summary="Attach files",
 )
 def attach(request: HttpRequest, message_id: Id, files: File[list[UploadedFile]]) -> Status[list[Any]]:
     """Attach files to one's own message (multipart field ``files``); all are checked before any is kept."""

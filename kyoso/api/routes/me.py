@@ -9,7 +9,7 @@ from ninja import Query, Router
 
 from kyoso.api import present
 from kyoso.api.routes import caller
-from kyoso.api.schemas import ERRORS, MemberOut, MeOut
+from kyoso.api.schemas import ERRORS, NO_NUL, MemberOut, MeOut
 from kyoso.chat import queries
 from kyoso.core.validation import Id
 
@@ -23,7 +23,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/members", response={200: list[MemberOut], **ERRORS}, summary="Find members to mention")
 def members(
-    request: HttpRequest, q: str = Query("", max_length=100), channel_id: Id | None = None
+    request: HttpRequest, q: str = Query("", max_length=100, pattern=NO_NUL), channel_id: Id | None = None
 ) -> list[dict[str, Any]]:
     """Active members by display name, kana or organisation. With ``channel_id`` of a private
     channel, only those who can read it."""

@@ -14,6 +14,7 @@ from kyoso.api.errors import CursorConflict, UnreadableBody
 from kyoso.api.routes import caller
 from kyoso.api.schemas import (
     ERRORS,
+    UPLOAD_ERRORS,
     ListPage,
     MessageEdit,
     MessageIn,
@@ -100,7 +101,7 @@ def history(
 
 @router.post(
     "/channels/{channel_id}/messages",
-    response={201: MessageOut, **ERRORS},
+    response={201: MessageOut, **UPLOAD_ERRORS},
     summary="Post a message",
     openapi_extra=POST_BODY,
 )

@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from kyoso.api import present
 from kyoso.api import queries as api_queries
 from kyoso.api.routes import caller
-from kyoso.api.schemas import ERRORS, ReactionGroupOut, StampOut, StampsOut
+from kyoso.api.schemas import ERRORS, NO_NUL, UPLOAD_ERRORS, ReactionGroupOut, StampOut, StampsOut
 from kyoso.chat import actions, queries
 from kyoso.chat.models import Message, Stamp
 from kyoso.core.validation import Id
@@ -43,11 +43,11 @@ def stamps(request: HttpRequest) -> list[dict[str, Any]]:
     return [_stamp_out(s) for s in queries.stamp_set()]
 
 
-@router.post("/stamps", response={201: StampOut, **ERRORS}, summary="Add a custom stamp")
+@router.post("/stamps", response={201: StampOut, **UPLOAD_ERRORS}, summary="Add a custom stamp")
 def create(
     request: HttpRequest,
-    name: str = Form(...),
-    emoji: str = Form(""),
+    name: str = Form(..., pattern=NO_NUL),
+    emoji: str = Form("", pattern=NO_NUL),
     image: UploadedFile | None = NO_PICTURE,
 ) -> Status[dict[str, Any]]:
     """Operators (or every member, with KYOSO_MEMBERS_CREATE_STAMPS): a word, an emoji or a picture

@@ -9,15 +9,17 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from kyoso.api import present
 from kyoso.api.routes import caller
-from kyoso.api.schemas import ERRORS, ChannelOut, MemberOut, MessageOut
+from kyoso.api.schemas import ERRORS, NO_NUL, ChannelOut, MemberOut, MessageOut
 from kyoso.search import queries
 from kyoso.search.suggestions import suggest
 
 router = Router(tags=["search"])
+# What is searched for: any text but NUL (the database cannot compare one), refused as invalid_input.
+QUERY = Query(..., pattern=NO_NUL)
 
 
 class HitOut(Schema):
@@ -72,9 +74,9 @@ class SuggestionOut(Schema):
 @router.get("/messages", response={200: SearchResultsOut, **ERRORS}, summary="Search messages")
 def search_messages(
     request: HttpRequest,
-    q: str,
+    q: str = QUERY,
     sort: Literal["newest", "relevance"] = "newest",
-    cursor: str | None = None,
+    cursor: str | None = Query(None, pattern=NO_NUL),
     exact: bool = False,
 ) -> dict[str, Any]:
     """Messages and thread replies the caller can read. `q` takes the query language of the search page:
@@ -101,17 +103,17 @@ def search_messages(
 
 
 @router.get("/channels", response={200: list[ChannelOut], **ERRORS}, summary="Search channels")
-def search_channels(request: HttpRequest, q: str) -> list[dict[str, Any]]:
+def search_channels(request: HttpRequest, q: str = QUERY) -> list[dict[str, Any]]:
     return [present.channel_out(request, c) for c in queries.search_channels(caller(request), q)]
 
 
 @router.get("/members", response={200: list[MemberOut], **ERRORS}, summary="Search members")
-def search_members(request: HttpRequest, q: str) -> list[dict[str, Any]]:
+def search_members(request: HttpRequest, q: str = QUERY) -> list[dict[str, Any]]:
     return [present.member_out(m) for m in queries.search_people(caller(request), q)]
 
 
 @router.get("/organizations", response={200: list[OrganizationOut], **ERRORS}, summary="Search organisations")
-def search_organizations(request: HttpRequest, q: str) -> list[dict[str, Any]]:
+def search_organizations(request: HttpRequest, q: str = QUERY) -> list[dict[str, Any]]:
     return [
         {
             "code": o.code,
@@ -125,6 +127,8 @@ def search_organizations(request: HttpRequest, q: str) -> list[dict[str, Any]]:
 
 
 @router.get("/suggest", response={200: list[SuggestionOut], **ERRORS}, summary="Filter type-ahead")
-def suggestions(request: HttpRequest, field: str = "", q: str = "") -> list[dict[str, str]]:
+def suggestions(
+    request: HttpRequest, field: str = Query("", pattern=NO_NUL), q: str = Query("", pattern=NO_NUL)
+) -> list[dict[str, str]]:
     """What may follow `field:` (e.g. `in`, `pref`, `size`) given the text typed so far."""
     return suggest(caller(request), field, q)

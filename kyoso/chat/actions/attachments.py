@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kyoso.accounts.models import Member
+from kyoso.chat.actions.changes import hold_channel, record_change
 from kyoso.chat.errors import ChannelArchived, EmptyFile, MessageNotFound, NotAllowedToPost
 from kyoso.chat.events import attachment_data, channel_audience, publish
 from kyoso.chat.files import (
@@ -31,7 +32,7 @@ from kyoso.chat.files import (
     random_path,
     sha256_of,
 )
-from kyoso.chat.models import Attachment, Message
+from kyoso.chat.models import Attachment, ChangeKind, Message
 from kyoso.chat.queries.access import readable_messages
 from kyoso.chat.rendering import with_fragments
 from kyoso.core import ratelimit
@@ -93,6 +94,7 @@ def discard_stored(paths: list[str]) -> None:
 
 
 def _publish_added(message: Message) -> None:
+    seq = record_change(message.channel_id, ChangeKind.FILES, message.pk)
     publish(
         channel_audience(message.channel_id),
         "message.updated",
@@ -102,6 +104,7 @@ def _publish_added(message: Message) -> None:
                 "channel_id": message.channel_id,
                 "message_id": message.pk,
                 "attachments": [attachment_data(a) for a in message.attachments.order_by("id")],
+                "seq": seq,
             },
         ),
     )
@@ -132,6 +135,7 @@ def attach_files(
     saved: list[str] = []
     try:
         with transaction.atomic():
+            hold_channel(found.channel_id)
             attachments = store_files(
                 uploader=uploader, message=found, files=checked, at=at or timezone.now(), saved=saved
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,6 +26,7 @@ from kyoso.chat.models import (
     ChannelCategory,
     ChannelKind,
     ChannelMembership,
+    Message,
     PostingPolicy,
 )
 from kyoso.chat.queries.access import (
@@ -135,12 +136,29 @@ def join_channel(*, member: Member, channel: Channel, at: datetime | None = None
     if channel.archived_at is not None:
         raise ChannelArchived()
     with transaction.atomic():
+        joined_at = at or timezone.now()
         membership, created = ChannelMembership.objects.get_or_create(
-            channel=channel, member=member, defaults={"joined_at": at or timezone.now()}
+            channel=channel,
+            member=member,
+            defaults={
+                "joined_at": joined_at,
+                "last_read_message_id": _read_on_joining(channel.pk, joined_at),
+            },
         )
         if created:
             _publish_channel(channel, "joined", members=[member.pk])
     return membership
+
+
+def _read_on_joining(channel_id: int, joined_at: datetime) -> int:
+    """Where a new member's read position starts: after the last message before they joined.
+
+    The history is there to read, but it is not news to them: unread counts start at joining.
+    """
+    before = Message.objects.filter(channel_id=channel_id)
+    if joined_at < timezone.now() - timedelta(seconds=1):  # joined in the past (an import, the demo)
+        before = before.filter(created_at__lte=joined_at)
+    return before.order_by("-id").values_list("id", flat=True).first() or 0
 
 
 def join_admitted_member(sender: object, *, member: Member, channel_ids: list[int], **kwargs: object) -> None:
@@ -173,7 +191,15 @@ def join_default_channels(*, member: Member, at: datetime | None = None) -> list
             .order_by("pk")
         )
         ChannelMembership.objects.bulk_create(
-            [ChannelMembership(channel=c, member=member, joined_at=joined_at) for c in channels],
+            [
+                ChannelMembership(
+                    channel=c,
+                    member=member,
+                    joined_at=joined_at,
+                    last_read_message_id=_read_on_joining(c.pk, joined_at),
+                )
+                for c in channels
+            ],
             ignore_conflicts=True,
         )
         for channel in channels:
@@ -209,8 +235,11 @@ def invite_to_channel(*, inviter: Member, channel: Channel, invitee: Member) -> 
     if not is_channel_member(inviter, channel) or not invitee.is_active:
         raise NotAllowed()
     with transaction.atomic():
+        now = timezone.now()
         membership, created = ChannelMembership.objects.get_or_create(
-            channel=channel, member=invitee, defaults={"joined_at": timezone.now()}
+            channel=channel,
+            member=invitee,
+            defaults={"joined_at": now, "last_read_message_id": _read_on_joining(channel.pk, now)},
         )
         if created:
             _publish_channel(channel, "joined", members=[invitee.pk])

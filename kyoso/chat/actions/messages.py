@@ -20,6 +20,7 @@ from kyoso.chat.actions.attachments import (
     spend_upload_budget,
     store_files,
 )
+from kyoso.chat.actions.changes import Change, hold_channel, record_change, record_changes
 from kyoso.chat.errors import (
     ChannelArchived,
     ChannelMentionNotAllowed,
@@ -31,12 +32,20 @@ from kyoso.chat.errors import (
     NotAllowed,
     NotAllowedToPost,
 )
-from kyoso.chat.events import channel_audience, member_audience, message_data, publish
+from kyoso.chat.events import (
+    channel_audience,
+    deleted_data,
+    member_audience,
+    message_data,
+    publish,
+    replied_data,
+)
 from kyoso.chat.files import CheckedFile, check_files
 from kyoso.chat.markdown import render
 from kyoso.chat.mentions import ParsedMentions
 from kyoso.chat.models import (
     Attachment,
+    ChangeKind,
     Channel,
     ChannelMembership,
     Mention,
@@ -183,6 +192,7 @@ def post_message_with_files(
     saved: list[str] = []
     try:
         with transaction.atomic():
+            hold_channel(channel.pk)
             message, attachments = _write_post(
                 author=author,
                 channel=channel,
@@ -243,24 +253,22 @@ def _write_post(
 def _publish_post(
     message: Message, root: Message | None, attachments: list[Attachment], mentioned: set[int]
 ) -> None:
+    changes = [Change(ChangeKind.CREATED, message.pk)]
+    if root is not None:
+        changes.append(Change(ChangeKind.REPLIED, root.pk))
+    numbers = record_changes(message.channel_id, changes)
     publish(
         channel_audience(message.channel_id),
         "message.created",
-        with_fragments(message, message_data(message, attachments=attachments), new=True),
+        with_fragments(
+            message, {**message_data(message, attachments=attachments), "seq": numbers[0]}, new=True
+        ),
     )
     if root is not None:
         publish(
             channel_audience(message.channel_id),
             "thread.replied",
-            with_fragments(
-                root,
-                {
-                    "thread_root_id": root.pk,
-                    "reply_id": message.pk,
-                    "reply_count": root.reply_count,
-                    "last_reply_at": message.created_at.isoformat(),
-                },
-            ),
+            with_fragments(root, {**replied_data(root, message.pk), "seq": numbers[1]}),
         )
     _publish_mentions(message, mentioned)
 
@@ -288,6 +296,7 @@ def edit_message(*, member: Member, message: Message, text: str, at: datetime | 
     mentioned, broadcast = _resolve_mentions(member, message.channel, rendered.mentions)
     edited_at = at or timezone.now()
     with transaction.atomic():
+        hold_channel(message.channel_id)
         MessageRevision.objects.create(
             message=message,
             text=message.text,
@@ -303,10 +312,11 @@ def edit_message(*, member: Member, message: Message, text: str, at: datetime | 
         before = set(Mention.objects.filter(message=message).values_list("member_id", flat=True))
         Mention.objects.filter(message=message).exclude(member_id__in=mentioned).delete()
         Mention.objects.bulk_create([Mention(message=message, member_id=pk) for pk in mentioned - before])
+        seq = record_change(message.channel_id, ChangeKind.EDITED, message.pk)
         publish(
             channel_audience(message.channel_id),
             "message.updated",
-            with_fragments(message, message_data(message)),
+            with_fragments(message, {**message_data(message), "seq": seq}),
         )
         _publish_mentions(message, mentioned - before)
     return message
@@ -323,6 +333,7 @@ def delete_message(*, member: Member, message: Message, at: datetime | None = No
     if message.author_id != member.pk and not is_moderator(member):
         raise NotAllowed()
     with transaction.atomic():
+        hold_channel(message.channel_id)
         # While the text it was indexed with is still here.
         signals.message_deleting.send(sender=Message, message=message)
         message.text = ""
@@ -338,17 +349,11 @@ def delete_message(*, member: Member, message: Message, at: datetime | None = No
         Mention.objects.filter(message=message).delete()
         Reaction.objects.filter(message=message).delete()
         discard_message_files(message=message)
+        seq = record_change(message.channel_id, ChangeKind.DELETED, message.pk)
         publish(
             channel_audience(message.channel_id),
             "message.deleted",
-            with_fragments(
-                message,
-                {
-                    "id": message.pk,
-                    "channel_id": message.channel_id,
-                    "thread_root_id": message.thread_root_id,
-                },
-            ),
+            with_fragments(message, {**deleted_data(message), "seq": seq}),
         )
     return message
 
@@ -362,13 +367,15 @@ def _set_pinned(member: Member, message: Message, pinned: bool) -> Message:
     if (message.pinned_at is not None) == pinned:
         return message
     with transaction.atomic():
+        hold_channel(message.channel_id)
         message.pinned_at = timezone.now() if pinned else None
         message.pinned_by = member if pinned else None
         message.save(update_fields=["pinned_at", "pinned_by"])
+        seq = record_change(message.channel_id, ChangeKind.PINNED, message.pk)
         publish(
             channel_audience(message.channel_id),
             "message.updated",
-            with_fragments(message, message_data(message)),
+            with_fragments(message, {**message_data(message), "seq": seq}),
         )
     return message
 

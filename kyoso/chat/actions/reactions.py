@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kyoso.accounts.models import Member, Role
 from kyoso.chat import stamp_images
+from kyoso.chat.actions.changes import hold_channel, record_change
 from kyoso.chat.errors import (
     ChannelArchived,
     InvalidStamp,
@@ -21,7 +22,7 @@ from kyoso.chat.errors import (
     StampExists,
 )
 from kyoso.chat.events import channel_audience, community_audience, publish
-from kyoso.chat.models import Message, Reaction, Stamp
+from kyoso.chat.models import ChangeKind, Message, Reaction, Stamp
 from kyoso.chat.queries.access import readable_message
 from kyoso.chat.rendering import with_fragments
 
@@ -94,7 +95,9 @@ def _stampable(member: Member, message: Message) -> Message:
     return message
 
 
-def _reaction_data(message: Message, stamp: Stamp, member: Member) -> dict[str, object]:
+def reaction_data(message: Message, stamp: Stamp, member_id: int) -> dict[str, object]:
+    """``reaction.added`` and ``reaction.removed``: who pressed or took back which stamp, and the counts
+    under the message now (the message's drawing comes with ``fragments``)."""
     return {
         "message_id": message.pk,
         "channel_id": message.channel_id,
@@ -102,7 +105,7 @@ def _reaction_data(message: Message, stamp: Stamp, member: Member) -> dict[str, 
         "stamp": stamp.name,
         "emoji": stamp.emoji,
         "image_url": stamp.image_url,
-        "member_id": member.pk,
+        "member_id": member_id,
         "count": Reaction.objects.filter(message=message, stamp=stamp).count(),
         # The summary under the message says how many organisations stamped (「9団体が共創」).
         "organization_count": Reaction.objects.filter(
@@ -117,14 +120,18 @@ def _reaction_data(message: Message, stamp: Stamp, member: Member) -> dict[str, 
 def add_reaction(*, member: Member, message: Message, stamp: Stamp, at: datetime | None = None) -> Reaction:
     message = _stampable(member, message)
     with transaction.atomic():
+        hold_channel(message.channel_id)
         reaction, created = Reaction.objects.get_or_create(
             message=message, member=member, stamp=stamp, defaults={"created_at": at or timezone.now()}
         )
         if created:
+            seq = record_change(
+                message.channel_id, ChangeKind.STAMPED, message.pk, stamp_id=stamp.pk, member_id=member.pk
+            )
             publish(
                 channel_audience(message.channel_id),
                 "reaction.added",
-                with_fragments(message, _reaction_data(message, stamp, member)),
+                with_fragments(message, {**reaction_data(message, stamp, member.pk), "seq": seq}),
             )
     return reaction
 
@@ -133,11 +140,15 @@ def remove_reaction(*, member: Member, message: Message, stamp: Stamp) -> bool:
     """Take back one's own stamp; returns whether there was one."""
     message = _stampable(member, message)
     with transaction.atomic():
+        hold_channel(message.channel_id)
         deleted, _ = Reaction.objects.filter(message=message, member=member, stamp=stamp).delete()
         if deleted:
+            seq = record_change(
+                message.channel_id, ChangeKind.UNSTAMPED, message.pk, stamp_id=stamp.pk, member_id=member.pk
+            )
             publish(
                 channel_audience(message.channel_id),
                 "reaction.removed",
-                with_fragments(message, _reaction_data(message, stamp, member)),
+                with_fragments(message, {**reaction_data(message, stamp, member.pk), "seq": seq}),
             )
     return bool(deleted)

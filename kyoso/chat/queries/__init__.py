@@ -18,6 +18,7 @@ from kyoso.chat.queries.access import (
     visible_channels,
 )
 from kyoso.chat.queries.attachments import attachment_for, attachments_by_message, visible_attachments
+from kyoso.chat.queries.changes import changes_after, channel_cursor
 from kyoso.chat.queries.channels import (
     HISTORY_PAGE_SIZE,
     RECENT_ACTIVITY_SIZE,
@@ -81,6 +82,8 @@ __all__ = [
     "can_edit_channel",
     "can_manage_channel",
     "can_read",
+    "changes_after",
+    "channel_cursor",
     "channel_directory",
     "channel_for",
     "channel_history",

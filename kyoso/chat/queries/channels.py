@@ -153,6 +153,9 @@ class HistoryPage:
     messages: list[MessageView]
     older_than: int | None  # pass as ``before`` to get the previous page; None when at the start
     newer_than: int | None = None  # pass as ``after`` to get the next page; None when at the newest
+    # The channel's change log as it stood before the page was read (kyoso.chat.actions.changes): a live
+    # page catches up from here, so whatever changed while it was drawn is replayed, not lost.
+    cursor: int = 0
 
 
 def channel_history(
@@ -168,7 +171,7 @@ def channel_history(
     Without cursors it is the newest page; ``before`` pages back in time and ``after`` forward
     (jumping to the first unread message opens the page just after the last one read).
     """
-    channel = readable_channel(member, channel)
+    channel = readable_channel(member, channel)  # fresh: its change_seq is read before the messages
     stream = Message.objects.filter(channel=channel).filter(IN_MAIN_STREAM)
     qs = stream.select_related("author", "author__organization")
     if after is not None:
@@ -188,6 +191,7 @@ def channel_history(
         messages=with_stamps(member, rows),
         older_than=rows[0].pk if has_older and rows else None,
         newer_than=rows[-1].pk if has_newer and rows else None,
+        cursor=channel.change_seq,
     )
 
 

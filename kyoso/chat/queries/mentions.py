@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from kyoso.accounts.models import Member, MemberStatus
 from kyoso.chat.models import Channel, ChannelMembership, Mention, Message
 from kyoso.chat.queries.access import can_read, readable_channel, readable_messages
+from kyoso.core.text import normalize_text
 
 MENTIONS_PAGE_SIZE = 50
 MEMBER_SEARCH_SIZE = 10
@@ -66,7 +67,8 @@ def search_members(
     """
     if channel is not None:
         channel = readable_channel(viewer, channel)
-    text = unicodedata.normalize("NFKC", query).strip()
+    # Control characters go (PostgreSQL refuses a NUL in any text it is sent).
+    text = normalize_text(query)
     if not can_read(viewer) or not text:
         return Member.objects.none()
     kana = _kana_key(text)

@@ -95,3 +95,48 @@ def test_the_migration_shows_stored_mentions_with_the_members_own_name() -> None
         f'<p><span class="mention" data-member-id="{named.pk}">@田中</span> 確認を</p>'
     )
     assert Message.objects.get(pk=plain.pk).html == "<p>普通の投稿</p>"
+
+
+def test_a_renamed_member_is_shown_by_the_new_name_in_earlier_messages(
+    django_capture_on_commit_callbacks,
+) -> None:
+    from kyoso.accounts.actions.profile import update_profile
+
+    author, named = make_member(), make_member(display_name="田中")
+    channel = make_channel("窓口", creator=author)
+    message = actions.post_message(author=author, channel=channel, text=f"@[田中](member:{named.pk}) 確認を")
+    other = actions.post_message(author=author, channel=channel, text="関係のない投稿")
+    with django_capture_on_commit_callbacks(execute=True):
+        update_profile(member=named, display_name="田中（久留米市）", full_name=named.full_name)
+    message.refresh_from_db()
+    assert f'data-member-id="{named.pk}">@田中（久留米市）</span>' in message.html
+    assert message.edited_at is None
+    # The text keeps what was typed; only the drawing changes, and only where the member is named.
+    assert message.text == f"@[田中](member:{named.pk}) 確認を"
+    assert Message.objects.get(pk=other.pk).html == other.html
+
+
+def test_an_unchanged_name_redraws_nothing(django_capture_on_commit_callbacks) -> None:
+    from kyoso.accounts.actions.profile import update_profile
+
+    named = make_member(display_name="田中")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        update_profile(member=named, display_name="田中", full_name=named.full_name, bio="よろしく")
+    assert callbacks == []
+
+
+def test_redrawing_walks_every_mention_in_batches() -> None:
+    from kyoso.accounts.models import Member
+    from kyoso.chat.actions.renames import redraw_mentions_of
+
+    author, named = make_member(), make_member(display_name="田中")
+    channel = make_channel("窓口", creator=author)
+    posted = [
+        actions.post_message(author=author, channel=channel, text=f"@[田中](member:{named.pk}) {i}")
+        for i in range(5)
+    ]
+    Member.objects.filter(pk=named.pk).update(display_name="佐藤")
+    assert redraw_mentions_of(named.pk, batch_size=2) == 5
+    for message in Message.objects.filter(pk__in=[m.pk for m in posted]):
+        assert "@佐藤</span>" in message.html
+        assert "@田中" not in message.html

@@ -18,7 +18,16 @@ from kyoso.chat.errors import (
     NotAllowed,
 )
 from kyoso.chat.events import channel_audience, member_audience
-from kyoso.chat.models import ChannelKind, Mention, Message, MessageRevision, Reaction, SavedMessage
+from kyoso.chat.models import (
+    ChangeKind,
+    ChannelChange,
+    ChannelKind,
+    Mention,
+    Message,
+    MessageRevision,
+    Reaction,
+    SavedMessage,
+)
 from kyoso.chat.queries import (
     message_permalink,
     message_revisions,
@@ -154,7 +163,9 @@ def test_author_deletes_leaving_a_tombstone_and_the_thread_intact(author, channe
     assert sent.types == ["message.deleted"]
     [deleted] = sent.data("message.deleted")
     assert "このメッセージは削除されました" in deleted.pop("fragments")["ja"]["stream"]
-    assert deleted == {"id": root.pk, "channel_id": channel.pk, "thread_root_id": None}
+    # ``seq``: the deletion's number in the channel's change log (kyoso.chat.actions.changes).
+    seq = ChannelChange.objects.get(channel=channel, kind=ChangeKind.DELETED, message_id=root.pk).seq
+    assert deleted == {"id": root.pk, "channel_id": channel.pk, "thread_root_id": None, "seq": seq}
 
 
 def test_deleting_a_reply_keeps_the_reply_count(author, channel) -> None:

@@ -73,3 +73,33 @@ def test_unread_counts_leave_out_own_deleted_and_thread_only_messages() -> None:
     make_message(channel, author, "後の投稿")
     assert unread_count(joined_channels(reader).get(pk=channel.pk)) == 1
     assert unread_count(joined_channels(author).get(pk=channel.pk)) == 0
+
+
+def unread(member, channel) -> int:
+    return unread_count(joined_channels(member).get(pk=channel.pk))
+
+
+def test_unread_counts_start_when_a_member_joins_not_at_the_channels_first_message() -> None:
+    """The history is there to read, but a new member's channel does not open with hundreds unread."""
+    author, newcomer, invited = make_member(), make_member(), make_member()
+    channel = make_channel("防災", creator=author)
+    for n in range(5):
+        make_message(channel, author, f"以前の投稿 {n}")
+    actions.join_channel(member=newcomer, channel=channel)
+    actions.invite_to_channel(inviter=author, channel=channel, invitee=invited)
+    assert unread(newcomer, channel) == 0
+    assert unread(invited, channel) == 0
+    assert first_unread_message(newcomer, channel) is None
+    news = make_message(channel, author, "参加後の投稿")
+    assert unread(newcomer, channel) == 1
+    assert first_unread_message(newcomer, channel) == news
+
+
+def test_a_new_member_joins_the_default_channels_with_nothing_unread() -> None:
+    author = make_member()
+    default = make_channel("お知らせ", creator=author, is_default=True)
+    make_message(default, author, "ようこそ")
+    newcomer = make_member()
+    joined = actions.join_default_channels(member=newcomer)
+    assert default in joined
+    assert unread(newcomer, default) == 0

@@ -208,10 +208,16 @@ class Poster:
 
 
 class LiveClient:
-    """What a page does with live.js, in Python: every ``message.created`` heard, in order, raw."""
+    """What a page does with live.js, in Python: every ``message.created`` heard, in order, raw.
 
-    def __init__(self, port: int, cookie: str, channel_id: int) -> None:
+    With ``also``, ports to try in turn when the current one refuses to connect (a killed server behind
+    a load balancer): ``ports_used`` lists the port of each connection.
+    """
+
+    def __init__(self, port: int, cookie: str, channel_id: int, *, also: tuple[int, ...] = ()) -> None:
         self.port, self.cookie, self.channel_id = port, cookie, channel_id
+        self.ports = [port, *also]
+        self.ports_used: list[int] = []
         self.heard: list[int] = []  # the bench sequence number in each message's text
         self.events: list[dict[str, Any]] = []
         self.last_id = 0
@@ -228,13 +234,16 @@ class LiveClient:
         from websockets.exceptions import WebSocketException
 
         delay = RECONNECT_FIRST_SECONDS
-        headers = {"Cookie": self.cookie, "Origin": f"http://127.0.0.1:{self.port}"}
         while not self.stopped:
+            headers = {"Cookie": self.cookie, "Origin": f"http://127.0.0.1:{self.port}"}
+            connected = False
             try:
                 async with connect(
                     f"ws://127.0.0.1:{self.port}/ws/", additional_headers=headers, open_timeout=5
                 ) as websocket:
+                    connected = True
                     self.connections += 1
+                    self.ports_used.append(self.port)
                     hello = {"type": "hello", "channels": {str(self.channel_id): self.last_id}}
                     await websocket.send(json.dumps(hello))
                     async for text in websocket:
@@ -242,7 +251,8 @@ class LiveClient:
                         if self.ready.is_set():
                             delay = RECONNECT_FIRST_SECONDS
             except (OSError, TimeoutError, WebSocketException):
-                pass
+                if not connected and len(self.ports) > 1:
+                    self.port = self.ports[(self.ports.index(self.port) + 1) % len(self.ports)]
             self.ready.clear()
             await asyncio.sleep(random.uniform(delay / 2, delay))
             delay = min(delay * 2, RECONNECT_MAX_SECONDS)
@@ -261,3 +271,149 @@ class LiveClient:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
+
+
+# --- fault tests (kyoso/realtime/tests/test_faults.py) -----------------------------------------------
+
+POSTGRES_USER = "postgres"
+HTTP_TIMEOUT_SECONDS = 10
+
+
+def postgres_bin_dir() -> Path | None:
+    """The newest PostgreSQL server's programs (initdb, pg_ctl) on this machine, if any."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class PostgresCluster:
+    """A PostgreSQL cluster of the test's own (initdb into a temporary folder, on a free port), which
+    the test stops and starts at will: the machine's shared cluster is never touched.
+
+    initdb and the server refuse to run as root: as root (CI), they run as the ``postgres`` user,
+    which owns the folder.
+    """
+
+    def __init__(self, bin_dir: Path) -> None:
+        import tempfile
+
+        self.bin_dir = bin_dir
+        self.port = free_port()
+        # Not under pytest's tmp_path: its folders are root's alone, and the server must reach its own.
+        self.directory = Path(tempfile.mkdtemp(prefix="kyoso-pg-"))
+        self.data = self.directory / "data"
+        self.log = self.directory / "server.log"
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, user=POSTGRES_USER)
+
+    def _run(self, program: str, *args: str) -> None:
+        command = [str(self.bin_dir / program), *args]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", POSTGRES_USER, "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=START_TIMEOUT_SECONDS)
+        assert done.returncode == 0, f"{program}: {done.stdout}{done.stderr}"
+
+    def init(self) -> None:
+        self._run(
+            "initdb", "-D", str(self.data), "-A", "trust", "-U", POSTGRES_USER, "-E", "UTF8", "--no-sync"
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start")
+
+    def stop(self) -> None:
+        """A fast shutdown, as an operator's restart does: open sessions are ended at once."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(AssertionError):
+            self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def url(self, name: str) -> str:
+        return f"postgres://{POSTGRES_USER}@127.0.0.1:{self.port}/{name}"
+
+    def execute(self, sql: str, database: str = "postgres") -> list[tuple[Any, ...]]:
+        import psycopg
+
+        with psycopg.connect(self.url(database), autocommit=True) as connection:
+            cursor = connection.execute(sql)
+            return cursor.fetchall() if cursor.description else []
+
+
+def make_token(community: Community, member_id: int) -> str:
+    """A personal access token of the member, made in the servers' database; its secret."""
+    script = (
+        "import django; django.setup()\n"
+        "from kyoso.accounts.models import Member\n"
+        "from kyoso.api.actions import create_personal_token\n"
+        f"print(create_personal_token(member=Member.objects.get(pk={member_id}), name='fault')[1])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**community.env(), "DJANGO_SETTINGS_MODULE": "kyoso.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+class Answer:
+    """What the server said to one post: its status, JSON body and Retry-After (None: no answer)."""
+
+    def __init__(self, seq: int, port: int, status: int | None, body: Any, retry_after: str | None) -> None:
+        self.seq, self.port, self.status, self.body, self.retry_after = seq, port, status, body, retry_after
+        self.at = time.monotonic()
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.status == 201 and isinstance(self.body, dict) and isinstance(self.body.get("id"), int)
+
+    def __repr__(self) -> str:
+        return f"Answer(seq={self.seq}, port={self.port}, status={self.status}, body={self.body!r})"
+
+
+class HttpPoster:
+    """Posts ``bench <seq>`` through the JSON API with a personal token, taking the ports in turn. A post
+    is acknowledged when the server answered 201 with the message's id."""
+
+    def __init__(self, ports: list[int], channel_id: int, token: str) -> None:
+        self.ports, self.channel_id, self.token = ports, channel_id, token
+        self.answers: list[Answer] = []
+
+    @property
+    def acknowledged(self) -> list[int]:
+        return [a.seq for a in self.answers if a.acknowledged]
+
+    def post(self, seq: int) -> Answer:
+        import urllib.error
+
+        port = self.ports[seq % len(self.ports)]
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/channels/{self.channel_id}/messages",
+            data=json.dumps({"text": f"bench {seq}"}).encode(),
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
+                answer = Answer(seq, port, response.status, _json(response.read()), None)
+        except urllib.error.HTTPError as error:
+            answer = Answer(seq, port, error.code, _json(error.read()), error.headers.get("Retry-After"))
+        except (OSError, TimeoutError):
+            answer = Answer(seq, port, None, None, None)  # no answer: refused or cut by a killed server
+        self.answers.append(answer)
+        return answer
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode(errors="replace")[:500]

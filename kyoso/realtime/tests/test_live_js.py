@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,19 +18,15 @@ pytestmark = pytest.mark.browser
 
 WAIT_MS = 20_000
 
-# What the test page does with live.js: remember every event and state, hold the newest message id.
+# What the test page does with live.js: remember every event and state, and hold the channel from the
+# start of its change log (live.js keeps the cursor from there).
 START = """async (channelId) => {
   window.heard = [];
   window.states = [];
   document.addEventListener("kyoso:event", (e) => window.heard.push(e.detail));
   document.addEventListener("kyoso:connection", (e) => window.states.push(e.detail.state));
   window.live = await import("/static/kyoso/js/live.js");
-  window.live.connect({
-    lastIds: () => {
-      const ids = window.heard.filter((e) => e.type === "message.created").map((e) => e.data.id);
-      return { [channelId]: ids.length ? Math.max(...ids) : 0 };
-    },
-  });
+  window.live.connect({ held: () => ({ [channelId]: 0 }) });
 }"""
 
 HEARD_POSTS = """() => window.heard
@@ -37,13 +34,24 @@ HEARD_POSTS = """() => window.heard
   .map((e) => Number(e.data.text.split(" ")[1]))"""
 
 
+def keep_hello(hellos: list[dict[str, Any]], text: str | bytes) -> None:
+    """Keep a frame the page sent if it is a hello, as the server reads it."""
+    frame = json.loads(text)
+    if frame.get("type") == "hello":
+        hellos.append(frame)
+
+
 @contextmanager
-def live_page(browser: Any, server: Server, cookie: str, channel_id: int) -> Iterator[Any]:
+def live_page(
+    browser: Any, server: Server, cookie: str, channel_id: int, hellos: list[dict[str, Any]] | None = None
+) -> Iterator[Any]:
     origin = f"http://127.0.0.1:{server.port}"
     context = browser.new_context(base_url=origin, locale="ja-JP")
     name, value = cookie.split("=", 1)
     context.add_cookies([{"name": name, "value": value, "url": origin}])
     page = context.new_page()
+    if hellos is not None:
+        page.on("websocket", lambda socket: socket.on("framesent", lambda text: keep_hello(hellos, text)))
     watch = PageWatch(origin)
     page.on("request", watch.on_request)
     page.on("pageerror", watch.on_page_error)
@@ -76,8 +84,9 @@ def test_a_page_catches_up_once_after_its_server_was_killed_and_restarted(
     server = Server(community)
     server.start()
     poster = Poster(community)
+    hellos: list[dict[str, Any]] = []
     try:
-        with live_page(browser, server, community.cookies[0], community.channel_id) as page:
+        with live_page(browser, server, community.cookies[0], community.channel_id, hellos) as page:
             poster.post(1)
             wait_for_posts(page, [1])
             server.kill()
@@ -92,6 +101,13 @@ def test_a_page_catches_up_once_after_its_server_was_killed_and_restarted(
             )
             poster.post(4)
             wait_for_posts(page, [1, 2, 3, 4])
+            # The page said where it stood in the channel's change log: at the start, then after the
+            # one post it had heard live (each post is one change).
+            channel = str(community.channel_id)
+            assert [hello["channels"] for hello in hellos] == [
+                {channel: {"cursor": 0}},
+                {channel: {"cursor": 1}},
+            ]
     finally:
         poster.close()
         server.stop()

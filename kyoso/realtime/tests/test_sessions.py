@@ -98,7 +98,8 @@ def test_a_password_change_closes_the_other_sessions_sockets_and_keeps_this_ones
         on_office = await Live(cookie(office)).open({})
         on_phone = await Live(cookie(phone)).open({})
         response = await db(office.post)(
-            "/accounts/security/password/", {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+            "/accounts/security/password/",
+            {"old_password": DEFAULT_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
         )
         assert response.status_code == 302
         assert await on_phone.closed_with() == CLOSE_SIGNED_OUT

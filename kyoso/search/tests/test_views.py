@@ -131,3 +131,14 @@ def test_a_dm_hit_says_it_is_a_direct_message(signed_in, community):
     dm = actions.open_direct_conversation(member=community.author, others=[community.reader])
     make_message(dm, community.author, "個別の連絡です")
     assert "ダイレクトメッセージ" in page(signed_in, q="個別")
+
+
+def test_a_snippet_shows_the_mentioned_members_own_name(signed_in, community):
+    """Typed names in a mention token are never shown, in a hit's excerpt as on the page."""
+    text = f"@[坂本（運営）](member:{community.reader.pk}) 窓口の件 @[誰か](member:987654)"
+    make_message(community.channel, community.author, text)
+    html = page(signed_in, q="窓口")
+    assert "@佐藤 花子 <mark>窓口</mark>の件" in html
+    assert "坂本" not in html
+    # A token naming no member reads as typed, as the message itself shows it.
+    assert "@[誰か](member:987654)" in html

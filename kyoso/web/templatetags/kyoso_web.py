@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import template
+from django.http import HttpRequest
 from django.template.context import Context
 
+from kyoso.accounts.actions import security
+from kyoso.accounts.models import Member
 from kyoso.chat.models import Channel, ChannelKind
 from kyoso.chat.queries import joined_channels
 
@@ -42,9 +45,21 @@ def sidebar_channels(context: Context) -> Sidebar | None:
     """
     request = context.get("request")
     member = getattr(request, "user", None)
-    if member is None or not member.is_authenticated:
+    if request is None or member is None or not member.is_authenticated:
+        return None
+    if _owes_second_factor(request, member):
+        # The two-factor pages are drawn in this frame too; until the second factor is done the
+        # session reads nothing, not even the names of its private channels and DMs.
         return None
     already = context.get("joined_channels")
     if already is not None:
         return Sidebar(list(already))
     return Sidebar(list(joined_channels(member)))
+
+
+def _owes_second_factor(request: HttpRequest, member: Member) -> bool:
+    """The rule of kyoso.accounts.middleware: a member who enrolled two-factor, and every moderator and
+    operator, reach nothing but the two-factor pages until the second factor is done."""
+    if security.second_factor_verified(request):
+        return False
+    return security.has_two_factor(member) or security.must_enrol_two_factor(member)

@@ -16,7 +16,7 @@ import { copyLink, deleteMessage, startEdit } from "./chat/menu.js";
 import { closePopover, isOpen, openPopover } from "./chat/popover.js";
 import { submitInPlace } from "./chat/forms.js";
 import { showReactions } from "./chat/stamps.js";
-import { lastStreamId, loadOlder, onStreamEvent, openAtReadingPosition } from "./chat/stream.js";
+import { loadOlder, onStreamEvent, openAtReadingPosition } from "./chat/stream.js";
 import { closeOnEscape, closeThread, onPaneComposer, openThread } from "./chat/thread.js";
 import { keepTypingFresh, onTyping } from "./chat/typing.js";
 import { onUnreadEvent } from "./chat/unread.js";
@@ -83,7 +83,9 @@ function startLive() {
       const status = root.querySelector("[data-connection]");
       if (status) status.textContent = event.detail.state === "closed" ? config.strings.connection_lost : "";
     });
-    module.connect({ lastIds: () => (atNewest() ? { [config.channel.id]: lastStreamId() } : {}) });
+    // The page holds its channel only when it shows the newest messages; it was drawn at data-cursor.
+    const cursor = Number(root.dataset.cursor) || 0;
+    module.connect({ held: () => (atNewest() ? { [config.channel.id]: cursor } : {}) });
   }).catch(() => {
     // Without live updates the page still works; new messages appear on reload.
   });

@@ -1,13 +1,20 @@
 // The page's live connection to kyoso (/ws/, kyoso/realtime/consumers.py).
 //
 //   import { connect, sendTyping, disconnect } from "./live.js";
-//   connect({ lastIds: () => ({ [channelId]: lastMessageIdShown }) });
+//   connect({ held: () => ({ [channelId]: cursorOfThePage }) });
 //
 // Every server event is dispatched on document as "kyoso:event" (detail: the event, {id, type, at,
 // data}), once: an event id or a message id already seen is dropped. "kyoso:connection" tells the
 // state: {state: "connecting" | "open" | "closed"}; "open" comes once the server has sent what the
-// page missed. On every (re)connection the page's lastIds() go to the server, which sends the
-// messages newer than those (or "resync" for a channel that missed too many) before "ready".
+// page missed.
+//
+// Each change to a channel's messages has a number, in the order the changes committed (data.seq: a
+// post, an edit, a deletion, a pin, files, a stamp). For each channel the page holds, this module keeps
+// the number up to which the page has every change: first the one the page was drawn at (held()), then
+// as changes are heard, and as "ready" says after a catch-up. On every (re)connection it goes to the
+// server, which sends what changed after it (or "resync" for a channel that missed too many) before
+// "ready". A change at or below it is already on the page: a late live copy of it is dropped, so it
+// cannot draw over something newer.
 //
 // A lost connection is retried with exponential backoff and full jitter, and at once when the
 // browser comes back online, the tab becomes visible, or a timer notices the machine slept.
@@ -59,6 +66,53 @@ class Seen {
 const seenEvents = new Seen(REMEMBERED_IDS);
 const seenMessages = new Seen(REMEMBERED_IDS);
 
+// Per held channel: `at`, the number up to which the page has every change, and the numbers heard
+// above it (changes can be heard out of order; a gap waits for its change, or for the next catch-up).
+const cursors = new Map();
+
+function holdChannels() {
+  let held = {};
+  try {
+    held = options.held() || {};
+  } catch {
+    held = {};
+  }
+  const channels = {};
+  Object.entries(held).forEach(([key, start]) => {
+    const id = Number(key);
+    if (!cursors.has(id)) cursors.set(id, { at: Number(start) || 0, above: new Set() });
+    channels[key] = { cursor: cursors.get(id).at };
+  });
+  return channels;
+}
+
+function advance(cursor) {
+  while (cursor.above.delete(cursor.at + 1)) cursor.at += 1;
+  cursor.above.forEach((seq) => { if (seq <= cursor.at) cursor.above.delete(seq); });
+  // A change that never arrives (a lost event) must not make the set grow for ever: the next
+  // reconnection replays from the gap anyway.
+  if (cursor.above.size > REMEMBERED_IDS) cursor.above.clear();
+}
+
+// Whether a change is news to the page, noting it if so.
+function heardChange(data) {
+  const cursor = data && cursors.get(data.channel_id);
+  if (!cursor || !Number.isInteger(data.seq)) return true;
+  if (data.seq <= cursor.at) return false;
+  cursor.above.add(data.seq);
+  advance(cursor);
+  return true;
+}
+
+function caughtUp(data) {
+  Object.entries((data && data.cursors) || {}).forEach(([key, at]) => {
+    const cursor = cursors.get(Number(key));
+    if (!cursor || !Number.isInteger(at)) return;
+    cursor.at = at;
+    advance(cursor);
+  });
+}
+
 function setState(next, extra = {}) {
   if (state === next && !extra.refused) return;
   state = next;
@@ -103,6 +157,7 @@ function probe() {
 
 function dispatch(event) {
   if (event.id && !seenEvents.add(event.id)) return;
+  if (!heardChange(event.data)) return;
   if (event.type === "message.created" && event.data && event.data.id != null) {
     if (!seenMessages.add(event.data.id)) return;
   }
@@ -119,6 +174,7 @@ function onMessage(message) {
   }
   if (!event || typeof event.type !== "string" || event.type === "pong") return;
   if (event.type === "ready") {
+    caughtUp(event.data);
     attempt = 0;
     setState("open");
   }
@@ -133,13 +189,7 @@ function open() {
   const current = new WebSocket(url());
   socket = current;
   current.onopen = () => {
-    let channels = {};
-    try {
-      channels = options.lastIds() || {};
-    } catch {
-      channels = {};
-    }
-    send({ type: "hello", channels });
+    send({ type: "hello", channels: holdChannels() });
     heartbeatTimer = setInterval(probe, HEARTBEAT_MS);
   };
   current.onmessage = onMessage;
@@ -197,12 +247,14 @@ function tick() {
 }
 
 /**
- * Open the live connection. `lastIds()` returns {channelId: lastMessageIdHeld} for the channels the
- * page holds; it is asked again at every reconnection.
+ * Open the live connection. `held()` returns {channelId: cursor} for the channels the page holds, the
+ * cursor being the number of the channel's latest change when the page was drawn; it is asked again
+ * at every reconnection (a channel's cursor then comes from what the page heard since).
  */
-export function connect({ lastIds }) {
+export function connect({ held }) {
   if (options) disconnect();
-  options = { lastIds: typeof lastIds === "function" ? lastIds : () => ({}) };
+  cursors.clear();
+  options = { held: typeof held === "function" ? held : () => ({}) };
   refused = false;
   attempt = 0;
   window.addEventListener("online", wakeUp);

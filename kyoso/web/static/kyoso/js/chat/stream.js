@@ -10,13 +10,6 @@ import { pressedAfter } from "./stamps.js";
 import { elsewhere, markRead } from "./unread.js";
 import { stoppedTyping } from "./typing.js";
 
-export function lastStreamId() {
-  const items = stream() ? stream().querySelectorAll("[data-message-id]") : [];
-  let last = 0;
-  items.forEach((item) => { last = Math.max(last, Number(item.dataset.messageId)); });
-  return last;
-}
-
 export function insertInto(list, node) {
   if (!list || !node) return;
   const id = Number(node.dataset.messageId);
