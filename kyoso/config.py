@@ -182,8 +182,14 @@ SETTINGS: tuple[Setting, ...] = (
         "KYOSO_REAUTH_MINUTES",
         "`10`",
         "Minutes after a sign-in (or re-entering the password or a code) in which a member may change"
-        " their password, e-mail address or two-factor without being asked again.",
+        " their e-mail address or two-factor without being asked again.",
     ),
+    Setting(
+        "KYOSO_LINK_REQUESTS_PER_HOUR",
+        "`5`",
+        "Sign-in links one address (or one client) may request per hour.",
+    ),
+    Setting("KYOSO_REGISTRATIONS_PER_HOUR", "`10`", "Applications one client may send per hour."),
     Setting(
         "KYOSO_API_TOKEN_FAILURES_PER_IP",
         "`KYOSO_SIGN_IN_FAILURES_PER_IP`",

@@ -24,7 +24,8 @@ from kyoso.core.errors import (
 )
 from kyoso.core.middleware import MemberFacingErrorMiddleware
 
-ALLOWED_STATUSES = {400, 401, 403, 404, 405, 409, 413, 429}
+# 503: a service kyoso depends on is down (kyoso.core.outage); 507: the disk is full (kyoso.core.storage).
+ALLOWED_STATUSES = {400, 401, 403, 404, 405, 409, 413, 429, 503, 507}
 
 
 def every_error_class() -> list[type[MemberFacingError]]:

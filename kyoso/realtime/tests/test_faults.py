@@ -205,10 +205,15 @@ def test_kill_9_of_one_of_two_servers_mid_load_loses_no_acknowledged_post(
             client.start()
             await asyncio.wait_for(client.ready.wait(), 30)
         posting = stream(poster, stop)
-        await asyncio.sleep(1.5)
+        # Counted, not timed: on a busy machine posts come slower, and the test waits for them.
+        await until(lambda: len(poster.acknowledged) >= 6, 60, "posts before the kill")
         killed_at = time.monotonic()
         await asyncio.to_thread(server_a.kill)  # SIGKILL: no shutdown, sockets cut, a post maybe mid-way
-        await asyncio.sleep(2.0)
+        await until(
+            lambda: sum(a.acknowledged and a.at > killed_at + 0.5 for a in poster.answers) >= 5,
+            60,
+            "posts after the kill",
+        )
         stop.set()
         await asyncio.to_thread(posting.join)
 
@@ -313,7 +318,9 @@ def test_a_postgresql_restart_answers_503_then_recovers_without_restarting_kyoso
             start_seconds=restarted - started,
             recovery_after_start_seconds=recovered - restarted,
         )
-        await asyncio.sleep(1.0)
+        await until(
+            lambda: sum(a.acknowledged and a.at > restarted for a in poster.answers) >= 5, 60, "posts after"
+        )
         stop.set()
         await asyncio.to_thread(posting.join)
 
