@@ -3,7 +3,8 @@
 
     python3 dev.py start   install into .venv, prepare the database, load the directory and
                            the demo community, then serve on http://127.0.0.1:8000/ with a
-                           `kyoso worker` beside the server (mail, scheduled jobs)
+                           `kyoso worker` beside the server (mail, scheduled jobs); --port N and
+                           --host H serve elsewhere, and the printed URLs and mail links follow
     python3 dev.py test    install the test dependencies and run the whole suite, on SQLite
                            and (when it answers) on PostgreSQL
 
@@ -86,25 +87,43 @@ def kyoso(python: Path, *args: str, env: dict[str, str] | None = None) -> int:
     return run(python, "-m", "kyoso.cli", *args, env=env)
 
 
+def start_environment(args: argparse.Namespace, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the processes `start` runs: demo mode, and the address to serve on.
+
+    `kyoso demo` prints the sign-in URL from KYOSO_HOST and KYOSO_PORT, and `kyoso serve` listens on
+    them and (unless KYOSO_SITE_URL is set) puts them into the links of the e-mails it sends: so with
+    `--port N` everything says N. Nothing is written to .env.
+    """
+    env = dict(os.environ if base is None else base)
+    # `kyoso demo` refuses to run without demo mode, and production settings refuse it.
+    env["KYOSO_DEMO"] = "on"
+    if args.host:
+        env["KYOSO_HOST"] = args.host
+    if args.port:
+        env["KYOSO_PORT"] = str(args.port)
+    return env
+
+
 def start(args: argparse.Namespace) -> None:
     python = ensure_venv()
-    # Demo mode, for the processes started below only (they inherit it): `kyoso demo` refuses to run
-    # without it, and production settings refuse it. Nothing is written to .env.
-    os.environ["KYOSO_DEMO"] = "on"
-    say("Preparing the database")
-    kyoso(python, "migrate", "--noinput", "-v", "0")
-    say("Loading the national directory of governments and agencies")
-    kyoso(python, "directory", "load")
-    say("Building the demo community")
-    kyoso(python, "demo")
-    say("Starting kyoso (the server, and a worker for mail and scheduled jobs beside it)")
+    env = start_environment(args)
+    say("データベースを準備しています / Preparing the database")
+    kyoso(python, "migrate", "--noinput", "-v", "0", env=env)
+    say(
+        "全国の自治体と省庁の名簿を読み込んでいます / "
+        "Loading the national directory of governments and agencies"
+    )
+    kyoso(python, "directory", "load", env=env)
+    say("デモコミュニティを作っています / Building the demo community")
+    kyoso(python, "demo", env=env)
+    say(
+        "kyoso を起動しています（サーバーと、メールや定期処理のワーカー） / "
+        "Starting kyoso (the server, and a worker for mail and scheduled jobs beside it)"
+    )
     serve = ["serve", "--no-migrate"]
-    if args.host:
-        serve += ["--host", args.host]
-    if args.port:
-        serve += ["--port", str(args.port)]
-    # `kyoso serve` starts a worker beside itself (mail and scheduled jobs) and stops it on exit.
-    server = subprocess.Popen([str(python), "-m", "kyoso.cli", *serve], cwd=ROOT)
+    # `kyoso serve` starts a worker beside itself (mail and scheduled jobs) and stops it on exit; it
+    # listens on KYOSO_HOST and KYOSO_PORT from the environment.
+    server = subprocess.Popen([str(python), "-m", "kyoso.cli", *serve], cwd=ROOT, env=env)
     while True:
         try:
             code = server.wait()
@@ -112,7 +131,7 @@ def start(args: argparse.Namespace) -> None:
         except KeyboardInterrupt:
             # Ctrl+C reached the server too: let it stop its worker and close, rather than kill it.
             continue
-    print("\nkyoso stopped.")
+    print("\nkyoso を停止しました。 / kyoso stopped.")
     if code not in (0, -2, 130):
         sys.exit(code)
 
@@ -191,8 +210,8 @@ def main() -> None:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     p_start = commands.add_parser("start", help="install, load the demo and serve")
-    p_start.add_argument("--host", default="")
-    p_start.add_argument("--port", type=int, default=0)
+    p_start.add_argument("--host", default="", help="address to serve on (default 127.0.0.1)")
+    p_start.add_argument("--port", type=int, default=0, help="port to serve on (default 8000)")
     p_start.set_defaults(func=start)
     p_test = commands.add_parser("test", help="run the whole test suite")
     p_test.add_argument("--sqlite-only", action="store_true", help="skip the PostgreSQL run")

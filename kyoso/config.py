@@ -113,6 +113,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("KYOSO_MESSAGE_MAX_LENGTH", "`10000`", "Longest message, in characters."),
     Setting(
+        "KYOSO_MESSAGE_ROW_CACHE",
+        "`5000`",
+        "Drawn message rows each server process keeps for reuse (a minute at most); `0` draws every time.",
+    ),
+    Setting(
         "KYOSO_GROUP_DM_MAX_MEMBERS", "`8`", "Most people in a group direct message, the opener included."
     ),
     Setting(
@@ -158,7 +163,8 @@ SETTINGS: tuple[Setting, ...] = (
         "KYOSO_SITE_URL",
         "`http://127.0.0.1:8000`",
         "The address members use; links in e-mails start with it, and in production the live connection"
-        " (`/ws/`) accepts pages from this origin and `KYOSO_CSRF_TRUSTED_ORIGINS` only.",
+        " (`/ws/`) accepts pages from this origin and `KYOSO_CSRF_TRUSTED_ORIGINS` only. In development,"
+        " left unset, it is the address `kyoso serve` listens on (`--host`, `--port`).",
     ),
     Setting("KYOSO_LINK_MAX_AGE_HOURS", "`24`", "How long a one-time e-mail link stays valid."),
     Setting("KYOSO_REQUIRE_APPROVAL", "off", "Send every application to operators, even a matching domain."),

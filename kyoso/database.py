@@ -19,6 +19,6 @@ def migrate_if_needed(stdout: TextIO | OutputWrapper) -> bool:
     """Apply pending migrations; say so only when there were some. Returns whether it migrated."""
     if not pending_migrations():
         return False
-    stdout.write("Applying database migrations…\n")
+    stdout.write("データベースを更新しています… / Applying database migrations…\n")
     call_command("migrate", interactive=False, verbosity=0)
     return True

@@ -272,6 +272,8 @@ KYOSO_WORKER_HEARTBEAT_SECONDS = env.int("KYOSO_WORKER_HEARTBEAT_SECONDS", 10, m
 
 # Limits members can reach; each is a setting so an operator can tune it.
 KYOSO_MESSAGE_MAX_LENGTH = env.int("KYOSO_MESSAGE_MAX_LENGTH", 10_000, minimum=1)
+# Drawn message rows kept per process (kyoso.chat.row_cache): a few kilobytes each; 0 turns it off.
+KYOSO_MESSAGE_ROW_CACHE = env.int("KYOSO_MESSAGE_ROW_CACHE", 5000, minimum=0)
 # People in one group direct conversation, the opener included.
 KYOSO_GROUP_DM_MAX_MEMBERS = env.int("KYOSO_GROUP_DM_MAX_MEMBERS", 8, minimum=2)
 # Above this many members only moderators and operators may say @channel or @here.

@@ -61,6 +61,14 @@ class TwoFactorNotEnrolled(AccountError):
     message = _("二段階認証はまだ設定されていません。")
 
 
+class RecoveryCodesDownloadGone(AccountError):
+    # The codes are shown once: a later download would need them in clear again.
+    message = _(
+        "回復コードのファイルは、コードを作った直後に一度だけダウンロードできます。"
+        "必要なら、新しい回復コードを作ってください（前のコードは使えなくなります）。"
+    )
+
+
 class PasswordRejected(AccountError):
     message = _("このパスワードは使えません。")
 

@@ -4,8 +4,9 @@
   transaction that admitted them. chat joins them to the default channels and the ones they chose.
 - ``registration_channels()``: the channels an applicant may choose on the form, provided by chat
   in its ``AppConfig.ready``.
-- ``member_renamed(member_id)``: a member's display name changed (sent once the change is committed).
-  chat redraws the messages that mention them, so a mention always shows the member's current name.
+- ``member_renamed(member_id)``: a member's display name or affiliation (organisation, department)
+  changed (sent once the change is committed). chat redraws the messages that mention them, so a
+  mention always shows the member's current name and organisation.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from kyoso.chat.models import (
 from kyoso.core.admin_base import AuditedAdmin, ReadOnlyAdmin, name_in_japanese
 
 name_in_japanese(ChannelMembership, _("チャンネルの参加"))
-name_in_japanese(Reaction, _("リアクション"))
+name_in_japanese(Reaction, _("押されたスタンプ"))
 name_in_japanese(Mention, _("メンション"))
 name_in_japanese(SavedMessage, _("あとで読む"))
 name_in_japanese(ThreadFollow, _("スレッドのフォロー"))

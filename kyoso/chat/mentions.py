@@ -3,9 +3,12 @@
 The type-ahead inserts ``@[表示名](member:123)``: a display name alone is ambiguous (two 「山田」 in
 different towns) and can change, the id cannot. ``@channel`` and ``@here`` name everyone in the
 channel; kyoso has no presence yet, so ``@here`` reaches the same people as ``@channel``.
-kyoso.chat.markdown renders a token as ``<span class="mention" data-member-id="123">@表示名</span>``
-with the member's own display name, looked up by id: the name in the token is only a hint for the
-person typing, never shown (``@[坂本（運営）](member:5)`` shows member 5's name, whatever it says).
+kyoso.chat.markdown renders a token as a pill, a link to the member's page,
+``<a class="mention" href="/accounts/members/123/" data-member-id="123">@表示名<span
+class="mention__org">（久留米市 · 市民課）</span></a>``, with the member's own display name and
+affiliation, looked up by id: the name in the token is only a hint for the person typing, never
+shown (``@[坂本（運営）](member:5)`` shows member 5's name, whatever it says). The message box shows
+the pill text (``@表示名``) and turns it into the token when sending (kyoso/js/chat/mentions.js).
 """
 
 from __future__ import annotations

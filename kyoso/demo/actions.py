@@ -251,9 +251,10 @@ def _write_read_positions(
         return ids[position] if position >= 0 else 0
 
     positions = []
-    for channel, member, _joined in plan.memberships:
+    for channel, member, joined in plan.memberships:
         planned = plan.members[member]
-        seen = max(planned.last_seen, plan.last_post[member])
+        # What was posted before they joined is not unread either (kyoso.chat: unread starts at joining).
+        seen = max(planned.last_seen, plan.last_post[member], joined)
         positions.append((channel_ids[channel], member_ids[member], read_up_to(seen)))
     import_read_positions(positions)
 

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from kyoso.search.analyzer import normalize, searchable_text
+from kyoso.chat.markdown import plain_text
+from kyoso.search.analyzer import normalize
 
 # Characters of context shown before the first match, and the excerpt's whole length.
 CONTEXT_BEFORE = 40
@@ -66,12 +67,14 @@ def _match_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
 def snippet(
     text: str, needles: list[str], *, names: Mapping[int, str] | None = None, length: int = EXCERPT_LENGTH
 ) -> SafeString:
-    """HTML: an escaped excerpt with every occurrence of the needles (normal form) in <mark>.
+    """HTML: an escaped excerpt of the text as plain words, every occurrence of the needles (normal
+    form) in <mark>.
 
+    The Markdown goes (``**日時**`` reads 日時): a snippet is a line of text, not the message's source.
     ``names`` are the current display names of the members the text mentions (by id): a mention
     reads as the message shows it, never as the name typed in its token.
     """
-    plain = " ".join(searchable_text(text, names if names is not None else {}).split())
+    plain = plain_text(text, names=names if names is not None else {})
     spans = _match_spans(plain, needles)
     begin = max(0, spans[0][0] - CONTEXT_BEFORE) if spans else 0
     end = min(len(plain), begin + length)

@@ -215,6 +215,7 @@ PAGE_POLICY: dict[str, Rule] = {
     "web:home": Rule(Access.PUBLIC),
     "web:healthz": Rule(Access.OPEN),
     "web:readyz": Rule(Access.OPEN),
+    "web:favicon": Rule(Access.REDIRECTS),  # to the mark under /static/, for pages that name no icon
     "set_language": Rule(Access.OPEN, POST),
     # Sign-in, registration and the links sent by e-mail.
     "accounts:sign_in": Rule(Access.PUBLIC, GET_POST),
@@ -224,6 +225,7 @@ PAGE_POLICY: dict[str, Rule] = {
     "accounts:sign_out": Rule(Access.REDIRECTS, POST),
     "accounts:register": Rule(Access.PUBLIC, GET_POST),
     "accounts:registration_sent": Rule(Access.PUBLIC),
+    "accounts:registration_organization": Rule(Access.PUBLIC),
     "accounts:verify_application": Rule(Access.LINK, GET_POST),
     "accounts:terms": Rule(Access.PUBLIC),
     "accounts:accept_invitation": Rule(Access.LINK, GET_POST),
@@ -242,6 +244,7 @@ PAGE_POLICY: dict[str, Rule] = {
     "accounts:two_factor_verify": Rule(Access.SECOND_FACTOR, GET_POST),
     "accounts:two_factor_disable": Rule(Access.SIGNED_IN, POST),
     "accounts:recovery_codes": Rule(Access.SIGNED_IN, POST),
+    "accounts:recovery_codes_download": Rule(Access.SIGNED_IN, POST),
     "accounts:session_sign_out": Rule(Access.OWN, POST),
     "accounts:sessions_sign_out_others": Rule(Access.SIGNED_IN, POST),
     "api_tokens:list": Rule(Access.SIGNED_IN, GET_POST),

@@ -7,8 +7,9 @@ import secrets
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from kyoso.chat import queries
@@ -68,3 +69,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """kyoso's mark for pages that name no icon (the Django admin), instead of a 404 in the console."""
+    return HttpResponsePermanentRedirect(static("kyoso/img/kyoso-mark.svg"))

@@ -45,7 +45,9 @@ def update_profile(
 
     A new display name also reaches the messages that mention the member (``member_renamed``).
     """
-    renamed = member.display_name != display_name.strip()
+    # Mentions show the name and the affiliation (organisation · department): either one changing
+    # redraws them.
+    renamed = member.display_name != display_name.strip() or member.department != department.strip()
     member.display_name = display_name.strip()
     member.full_name = full_name.strip()
     member.full_name_kana = full_name_kana.strip()
@@ -124,6 +126,7 @@ def confirm_organization_change(*, token: str, now: datetime | None = None) -> M
         member.organization = organization
         member.email_verified_at = now
         member.save(update_fields=AFFILIATION_FIELDS)
+        announce_rename(member.pk)  # mentions show the organisation
         if old_email != member.email:
             # Links already mailed to the old address must not sign anyone in as this member.
             EmailLink.objects.filter(email=old_email, used_at__isnull=True).update(expires_at=now)

@@ -250,3 +250,11 @@ def test_admin_cannot_point_a_stamp_picture_at_another_stored_file(operator_clie
     operator_client.post(url, {"name": "ひらめき", "sort_order": 1, "image": "attachments/secret.pdf"})
     stamp.refresh_from_db()
     assert stamp.image == ""
+
+
+def test_the_admin_speaks_kyosos_words_not_djangos_stock_ones(operator_client: Client) -> None:
+    body = operator_client.get("/admin/").content.decode()
+    # Stamps pressed on messages are スタンプ, as everywhere in kyoso; never リアクション.
+    assert "押されたスタンプ" in body and "リアクション" not in body
+    # One sign-in and one sign-out across kyoso: the admin says サインアウト, not ログアウト.
+    assert "サインアウト" in body and "ログアウト" not in body and "ログイン" not in body

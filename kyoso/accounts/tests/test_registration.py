@@ -26,6 +26,7 @@ from kyoso.accounts.tests.registration_support import (
     link_in,
     make_directory,
     registration_data,
+    submit_registration,
 )
 from kyoso.chat.models import ChannelMembership
 from kyoso.testing.factories import make_member
@@ -52,7 +53,7 @@ def directory() -> Directory:
 def apply(client: Client, django_capture_on_commit_callbacks: Callable) -> Callable[..., object]:
     def post(directory: Directory, **overrides: object) -> object:
         with django_capture_on_commit_callbacks(execute=True):
-            return client.post(REGISTER, registration_data(directory, **overrides))
+            return submit_registration(client, registration_data(directory, **overrides))
 
     return post
 
@@ -73,7 +74,13 @@ def verify(client: Client, django_capture_on_commit_callbacks: Callable) -> Call
 def test_registration_page_shows_the_terms_in_full_with_a_consent_box(
     client: Client, directory: Directory
 ) -> None:
-    body = client.get(REGISTER).content.decode()
+    data = registration_data(directory)
+    client.post(REGISTER, data)
+    channels = client.get(f"{REGISTER}?step=2").content.decode()
+    assert "窓口DX" in channels and "九州・沖縄" in channels  # theme and region channels to choose
+    assert "はじめまして" not in channels  # default channels are joined anyway
+    client.post(f"{REGISTER}?step=2", data)
+    body = client.get(f"{REGISTER}?step=3").content.decode()
     assert "参加登録" in body
     for rule in (
         "投稿は個人の見解です",
@@ -85,8 +92,6 @@ def test_registration_page_shows_the_terms_in_full_with_a_consent_box(
     ):
         assert rule in body
     assert 'name="consent"' in body
-    assert "窓口DX" in body and "九州・沖縄" in body  # theme and region channels to choose
-    assert "はじめまして" not in body  # default channels are joined anyway
     assert "csrfmiddlewaretoken" in body
 
 
@@ -175,7 +180,7 @@ def test_staff_of_another_public_body_register_with_its_name_and_wait_for_review
         email="shiro@kurume-kouiki.example.jp",
         organization="",
         organization_code="",
-        is_other_body="on",
+        organization_kind="other_body",
         other_body_name="久留米広域市町村圏事務組合",
         other_body_prefecture=str(directory.fukuoka.pk),
     )
@@ -192,9 +197,12 @@ def test_staff_of_another_public_body_register_with_its_name_and_wait_for_review
 def test_other_public_body_needs_a_name_and_prefecture(
     client: Client, directory: Directory, apply: Callable
 ) -> None:
-    response = apply(directory, organization="", organization_code="", is_other_body="on")
+    response = apply(directory, organization="", organization_code="", organization_kind="other_body")
     assert response.status_code == 200
-    assert "団体名と都道府県を入力してください" in response.content.decode()
+    body = response.content.decode()
+    # Each beside its own input.
+    assert 'id="id_other_body_name-error">一部事務組合・広域連合などの団体名を入力してください。' in body
+    assert 'id="id_other_body_prefecture-error">団体の所在都道府県を選んでください。' in body
     assert not Application.objects.exists()
 
 
@@ -331,7 +339,7 @@ def test_registrations_are_rate_limited_per_email_address(
 ) -> None:
     settings.KYOSO_LINK_REQUESTS_PER_HOUR = 1  # type: ignore[attr-defined]
     assert apply(directory).status_code == 302
-    response = client.post(REGISTER, registration_data(directory), REMOTE_ADDR="192.0.2.7")
+    response = submit_registration(client, registration_data(directory), REMOTE_ADDR="192.0.2.7")
     assert "しばらく待ってから" in response.content.decode()
     assert Application.objects.count() == 1
 

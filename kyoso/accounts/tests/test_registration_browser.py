@@ -37,6 +37,9 @@ def fill_in_the_form(page: Page, email: str) -> None:
     page.locator("#id_full_name").fill("久留米 花子")
     page.locator("#id_display_name").fill("はなこ")
     combobox = page.get_by_role("combobox", name="所属団体")
+    # Both addresses belong to one organisation each, which the form fills in as soon as the address is left.
+    page.get_by_text("メールアドレスから推定しました").wait_for()
+    combobox.fill("")
     combobox.press_sequentially("くるめ", delay=30)
     option = page.get_by_role("option", name="福岡県久留米市")
     option.wait_for()
@@ -47,7 +50,9 @@ def fill_in_the_form(page: Page, email: str) -> None:
     assert combobox.input_value() == "福岡県久留米市"
     assert combobox.get_attribute("aria-expanded") == "false"
     page.locator("#id_department").fill("市民課")
-    page.get_by_label("窓口DX").check()
+    page.get_by_role("button", name="次へ（参加するチャンネル）").click()
+    assert page.get_by_label("窓口DX").is_checked()  # suggested for 市民課
+    page.get_by_role("button", name="次へ（規約と確認）").click()
     page.get_by_label("利用規約と行動規範に同意します").check()
     page.get_by_role("button", name="確認メールを送る").click()
     page.get_by_role("heading", name="確認メールを送りました").wait_for()

@@ -119,7 +119,11 @@ def test_the_header_shows_operators_how_many_applications_wait(
     body = signed_in(client, operator).get("/").content.decode()
     assert f'href="{QUEUE}"' in body
     assert waiting_application_count(operator) == 1
-    assert '<span class="badge">1' in body
+    # The count stands apart from its label, and is read as 「1件」.
+    assert (
+        '<span class="global-nav__label">参加申請の審査</span> <span class="badge global-nav__badge" '
+        'data-review-waiting><span aria-hidden="true">1</span><span class="visually-hidden">1件</span></span>'
+    ) in body
 
 
 def test_members_do_not_see_the_queue(client: Client, directory: Directory, application: Application) -> None:

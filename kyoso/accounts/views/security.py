@@ -4,23 +4,39 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kyoso.accounts import totp
 from kyoso.accounts.actions import lockout, security
+from kyoso.accounts.actions.recovery_download import (
+    DOWNLOAD_WINDOW_SECONDS,
+    FILE_NAME,
+    offer_recovery_codes_download,
+    recovery_codes_text,
+    take_recovery_codes_download,
+)
 from kyoso.accounts.forms import CodeForm, PasswordForm
 from kyoso.accounts.requests import MemberRequest
 from kyoso.accounts.views.reauth import ask_again, recent_authentication_required
 from kyoso.accounts.views.sign_in import _safe_next
 from kyoso.core.errors import MemberFacingError
 
+SETUP_KEY_GROUP = 4
 
-def _render_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
-    return render(request, "accounts/security/recovery_codes.html", {"nav": "security", "codes": codes})
+
+def _render_codes(request: MemberRequest, codes: list[str]) -> HttpResponse:
+    # Shown once, then downloadable once from this session; the page itself is never cached.
+    offer_recovery_codes_download(request, request.user, codes)
+    context = {"nav": "security", "codes": codes, "download_minutes": DOWNLOAD_WINDOW_SECONDS // 60}
+    response = render(request, "accounts/security/recovery_codes.html", context)
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required
@@ -61,6 +77,7 @@ def password(request: MemberRequest) -> HttpResponse:
 
 @login_required
 @recent_authentication_required()
+@never_cache
 def two_factor_enrol(request: MemberRequest) -> HttpResponse:
     if security.has_two_factor(request.user):
         return redirect("accounts:security")
@@ -77,7 +94,15 @@ def two_factor_enrol(request: MemberRequest) -> HttpResponse:
             messages.success(request, _("二段階認証を有効にしました。"))
             return _render_codes(request, codes)
     uri = totp.provisioning_uri(secret, request.user.email)
-    context = {"nav": "security", "form": form, "secret": secret, "qr_svg": totp.qr_svg(uri)}
+    context = {
+        "nav": "security",
+        "form": form,
+        "secret": secret,
+        # Blocks of four, as authenticator apps show and accept them (spaces are ignored there).
+        "secret_groups": [secret[i : i + SETUP_KEY_GROUP] for i in range(0, len(secret), SETUP_KEY_GROUP)],
+        "two_factor_required": request.user.role in security.ROLES_REQUIRING_TWO_FACTOR,
+        "qr_svg": totp.qr_svg(uri),
+    }
     return render(request, "accounts/security/two_factor_enrol.html", context)
 
 
@@ -129,6 +154,23 @@ def recovery_codes(request: MemberRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@never_cache
+def recovery_codes_download(request: MemberRequest) -> HttpResponse:
+    """The codes just shown, as a .txt file: once, from the session that made them (no store anywhere)."""
+    try:
+        codes = take_recovery_codes_download(request, request.user)
+    except MemberFacingError as error:
+        messages.error(request, error.message)
+        return redirect("accounts:security")
+    response = HttpResponse(
+        recovery_codes_text(request.user, codes), content_type="text/plain; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{FILE_NAME}"'
+    return response
+
+
+@login_required
+@require_POST
 def session_sign_out(request: MemberRequest, session_id: int) -> HttpResponse:
     security.end_member_session(member=request.user, session_id=session_id)
     messages.success(request, _("選んだ端末からサインアウトしました。"))
@@ -150,6 +192,11 @@ urlpatterns = [
     path("security/two-factor/verify/", two_factor_verify, name="two_factor_verify"),
     path("security/two-factor/disable/", two_factor_disable, name="two_factor_disable"),
     path("security/two-factor/recovery-codes/", recovery_codes, name="recovery_codes"),
+    path(
+        "security/two-factor/recovery-codes/download/",
+        recovery_codes_download,
+        name="recovery_codes_download",
+    ),
     path("security/sessions/<id:session_id>/sign-out/", session_sign_out, name="session_sign_out"),
     path("security/sessions/sign-out-others/", sessions_sign_out_others, name="sessions_sign_out_others"),
 ]

@@ -51,7 +51,7 @@ def after_first_factor(request: HttpRequest, next_url: str) -> HttpResponse:
     if security.has_two_factor(member):
         return redirect(f"{reverse('accounts:two_factor_verify')}?{urlencode({'next': next_url})}")
     if security.must_enrol_two_factor(member):
-        messages.warning(request, _("運営とモデレーターは、二段階認証の設定が必要です。"))
+        # The setup page says why, calmly (an information, not a warning): nothing went wrong.
         return redirect(reverse("accounts:two_factor_enrol"))
     # Without a second factor the sign-in is complete: this browser is now one the member uses, and
     # failures from elsewhere no longer hold it back (kyoso.accounts.actions.lockout).

@@ -172,7 +172,7 @@ def test_mentions_list_where_the_member_was_named(api_as: ApiAs) -> None:
     named = make_message(channel, other, f"{member_token(me.pk, me.display_name)} ご意見ください")
     page = api_as(me).get("/mentions").json()
     assert [m["id"] for m in page["messages"]] == [named.pk]
-    assert '<span class="mention"' in page["messages"][0]["html"]
+    assert f'<a class="mention" href="/accounts/members/{me.pk}/"' in page["messages"][0]["html"]
 
 
 def test_first_unread_and_mark_read(api_as: ApiAs) -> None:

@@ -32,8 +32,9 @@ def test_history_benchmark_reports_keyset_and_offset_pages_and_reuses_its_databa
 
     figures = _bench(*TINY, f"--database={database}")
 
-    for method in ("keyset", "offset"):
+    for method in ("keyset", "offset", "keyset_rows_drawn"):
         assert set(figures[method]) == {"first_page_ms", "deep_page_ms"}
+        assert set(figures["cpu"][method]) == {"first_page_ms", "deep_page_ms"}
         for page in figures[method].values():
             assert set(page) == {"p50", "p95"}
             assert 0 < page["p50"] <= page["p95"]
@@ -47,6 +48,9 @@ def test_history_benchmark_reports_keyset_and_offset_pages_and_reuses_its_databa
     assert community["busy_channel_history"] < community["busy_channel_messages"]
     assert community["busy_channel_messages"] > community["messages"] // 5  # the busy one carries ~30%
     assert figures["setup"]["depth"] == 300
+    targets = figures["targets"]
+    assert targets["first_page_p95_ms"] == targets["deep_page_p95_ms"] == 50.0
+    assert targets["deep_page_within_target"] == (figures["keyset"]["deep_page_ms"]["p95"] <= 50.0)
     assert any("chat_msg_channel_id" in plan for plan in figures["query_plans"]["keyset_deep_page"])
 
     again = _bench("--messages=3000", "--requests=1", "--depth=300", f"--database={database}")

@@ -171,10 +171,16 @@ def join_admitted_member(sender: object, *, member: Member, channel_ids: list[in
 def join_channels(*, members: Iterable[Member], channel: Channel, at: datetime | None = None) -> int:
     """Add many members at once (importers, the demo, test setup); existing ones are kept.
 
-    A trusted path with no permission check and no events: its callers are not members.
+    A trusted path with no permission check and no events: its callers are not members. Like every
+    way of joining, what was posted before ``at`` is not unread (an importer with read state of its
+    own sets it afterwards with ``import_read_positions``).
     """
     joined_at = at or timezone.now()
-    rows = [ChannelMembership(channel=channel, member=m, joined_at=joined_at) for m in members]
+    read_up_to = _read_on_joining(channel.pk, joined_at)
+    rows = [
+        ChannelMembership(channel=channel, member=m, joined_at=joined_at, last_read_message_id=read_up_to)
+        for m in members
+    ]
     created = ChannelMembership.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     return len(created)
 

@@ -1,5 +1,7 @@
 """A renamed member's mentions: the messages that name them are drawn again with the new name.
 
+The same goes for a new organisation or department, which a mention shows on hover and focus.
+
 A message's HTML is drawn when it is posted or edited, with each mention showing the member's display
 name of that moment (kyoso.chat.markdown). When a member changes their name, accounts sends
 ``member_renamed`` after the commit; the messages that mention them are drawn again by the worker, a

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from kyoso.accounts.models import Member, MemberStatus
 from kyoso.chat.errors import ChannelNotFound, MessageNotFound
@@ -65,31 +64,42 @@ def member_count(member: Member, channel: Channel | int) -> int:
     return ChannelMembership.objects.filter(channel=channel).count()
 
 
+# The sidebar counts at most this many unread messages (or mentions) per channel and shows 「99+」
+# from there: a member back from a month away must not make every page count through the month.
+BADGE_COUNT_LIMIT = 100
+BADGE_SHOWN_MAX = BADGE_COUNT_LIMIT - 1  # the largest number a badge shows
+
+
+class _CountUpTo(Subquery):
+    """COUNT(*) of a sliced subquery: the database stops at the slice's LIMIT instead of counting all."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
 def joined_channels(member: Member) -> QuerySet[WithAnnotations[Channel, SidebarCounts]]:
     """The sidebar: joined channels with unread messages (``unread_count``) and unread mentions
-    of the member, @channel and @here included, in the stream or in threads (``mention_count``)."""
+    of the member, @channel and @here included, in the stream or in threads (``mention_count``).
+
+    Both counts stop at BADGE_COUNT_LIMIT (the badge then reads 「99+」).
+    """
     if not _can_read(member):
         return cast("QuerySet[WithAnnotations[Channel, SidebarCounts]]", Channel.objects.none())
     last_read = ChannelMembership.objects.filter(channel=OuterRef(OuterRef("pk")), member=member).values(
         "last_read_message_id"
     )[:1]
-    unread_since = Message.objects.filter(
-        channel=OuterRef("pk"), id__gt=Subquery(last_read), deleted_at__isnull=True
-    ).exclude(author=member)
-    unread = (
-        unread_since.filter(IN_MAIN_STREAM).order_by().values("channel").annotate(n=Count("id")).values("n")
-    )
-    named = Mention.objects.filter(message=OuterRef("pk"), member=member)
-    mentions = (
-        unread_since.filter(Q(Exists(named)) | Q(mentions_channel=True))
+    unread_since = (
+        Message.objects.filter(channel=OuterRef("pk"), id__gt=Subquery(last_read), deleted_at__isnull=True)
+        .exclude(author=member)
         .order_by()
-        .values("channel")
-        .annotate(n=Count("id"))
-        .values("n")
     )
+    unread = unread_since.filter(IN_MAIN_STREAM).values("id")[:BADGE_COUNT_LIMIT]
+    named = Mention.objects.filter(message=OuterRef("pk"), member=member)
+    mentioning = unread_since.filter(Q(Exists(named)) | Q(mentions_channel=True))
+    mentions = mentioning.values("id")[:BADGE_COUNT_LIMIT]
     return (
         Channel.objects.filter(memberships__member=member, archived_at__isnull=True)
-        .annotate(unread_count=Coalesce(Subquery(unread), 0), mention_count=Coalesce(Subquery(mentions), 0))
+        .annotate(unread_count=_CountUpTo(unread), mention_count=_CountUpTo(mentions))
         .order_by("category", "name")
     )
 
@@ -139,6 +149,19 @@ class StampSummary:
             "name": self.name,
         }
 
+    @property
+    def spoken(self) -> str:
+        """「共創 12人 9団体」: the stamp button's name for screen readers, both counts in words."""
+        people = ngettext("%(counter)s人", "%(counter)s人", self.count) % {"counter": self.count}
+        organizations = ngettext("%(counter)s団体", "%(counter)s団体", self.organization_count) % {
+            "counter": self.organization_count
+        }
+        return gettext("%(name)s %(people)s %(organizations)s") % {
+            "name": self.name,
+            "people": people,
+            "organizations": organizations,
+        }
+
 
 @dataclass
 class MessageView:
@@ -164,17 +187,26 @@ def channel_history(
     *,
     before: int | None = None,
     after: int | None = None,
+    around: int | None = None,
     limit: int = HISTORY_PAGE_SIZE,
 ) -> HistoryPage:
     """A page of the channel's main stream by keyset (never OFFSET), oldest first on the page.
 
     Without cursors it is the newest page; ``before`` pages back in time and ``after`` forward
-    (jumping to the first unread message opens the page just after the last one read).
+    (jumping to the first unread message opens the page just after the last one read). ``around``
+    is the page with that message in its middle, however old: where a search result or a link lands.
     """
     channel = readable_channel(member, channel)  # fresh: its change_seq is read before the messages
     stream = Message.objects.filter(channel=channel).filter(IN_MAIN_STREAM)
     qs = stream.select_related("author", "author__organization")
-    if after is not None:
+    if around is not None and after is None and before is None:
+        earlier = limit // 2
+        older = list(qs.filter(id__lt=around).order_by("-id")[: earlier + 1])
+        newer = list(qs.filter(id__gte=around).order_by("id")[: limit - earlier + 1])
+        has_older = len(older) > earlier
+        has_newer = len(newer) > limit - earlier
+        rows = [*reversed(older[:earlier]), *newer[: limit - earlier]]
+    elif after is not None:
         rows = list(qs.filter(id__gt=after).order_by("id")[: limit + 1])
         has_newer = len(rows) > limit
         rows = rows[:limit]

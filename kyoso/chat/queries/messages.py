@@ -106,14 +106,18 @@ def message_revisions(member: Member, message: Message | int) -> list[MessageRev
 
 
 def message_permalink(message: Message) -> str:
-    """The URL path that opens the message's thread pane scrolled to the message (``#t-<id>``).
+    """The URL path that lands on the message, with the history around it however old it is.
 
-    A thread parent or a message without replies opens as its own thread. Whoever follows the link
-    still goes through the page's permission check.
+    A message of the channel's stream opens the channel scrolled to it (``?around=<id>#m-<id>``); a
+    thread reply opens its thread pane at the reply (``#t-<id>``), beside the stream around its root.
+    The page highlights the message the link targets. Whoever follows the link still goes through
+    the page's permission check.
     """
-    root_id = message.thread_root_id or message.pk
     slug = Channel.objects.filter(pk=message.channel_id).values_list("slug", flat=True).get()
-    return reverse("chat:thread", args=[slug, root_id]) + f"#t-{message.pk}"
+    if message.thread_root_id is None:
+        return reverse("chat:channel", args=[slug]) + f"?around={message.pk}#m-{message.pk}"
+    root_id = message.thread_root_id
+    return reverse("chat:thread", args=[slug, root_id]) + f"?around={root_id}#t-{message.pk}"
 
 
 def channel_slugs(channel_ids: Iterable[int]) -> dict[int, str]:

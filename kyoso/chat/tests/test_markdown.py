@@ -66,16 +66,32 @@ def test_variant_characters_emoji_and_combining_marks_survive() -> None:
     assert render_message(text) == f"<p>{text}</p>"
 
 
-def test_a_mention_token_renders_as_a_span_with_the_member_id() -> None:
-    assert render("@[山田 花子](member:12) さん", names={12: "山田 花子"}).html == (
-        '<p><span class="mention" data-member-id="12">@山田 花子</span> さん</p>'
+def test_a_mention_token_renders_as_a_pill_linking_to_the_member() -> None:
+    html = render(
+        "@[山田 花子](member:12) さん", names={12: "山田 花子"}, affiliations={12: "久留米市 · 市民課"}
+    ).html
+    assert html == (
+        '<p><a class="mention" href="/accounts/members/12/" data-member-id="12" '
+        'rel="noopener noreferrer nofollow ugc">@山田 花子'
+        '<span class="mention__org">（久留米市 · 市民課）</span></a> さん</p>'
     )
 
 
 @pytest.mark.parametrize("name", ["<script>alert(1)</script>", '" onmouseover="x', "a&b"])
 def test_a_mention_name_is_escaped(name: str) -> None:
     html = render("@[名前](member:3)", names={3: name}).html
-    assert parse_elements(html) == [("p", []), ("span", [("class", "mention"), ("data-member-id", "3")])]
+    assert parse_elements(html) == [
+        ("p", []),
+        (
+            "a",
+            [
+                ("class", "mention"),
+                ("href", "/accounts/members/3/"),
+                ("data-member-id", "3"),
+                ("rel", "noopener noreferrer nofollow ugc"),
+            ],
+        ),
+    ]
     assert "<script" not in html
 
 

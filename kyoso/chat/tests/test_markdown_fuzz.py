@@ -16,7 +16,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from kyoso.chat.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, parse, render
+from kyoso.chat.markdown import ALLOWED_ATTRIBUTES, ALLOWED_CLASSES, ALLOWED_TAGS, parse, render
 from kyoso.chat.mentions import member_token
 from kyoso.testing.factories import make_member
 
@@ -50,23 +50,30 @@ class Inspector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.mentions: list[tuple[str | None, str]] = []
-        self._in_mention: str | None = None
+        # The open elements, each marked as a mention pill, its organisation card, or neither.
+        self._open: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-        if tag == "span":
-            self._in_mention = dict(attrs).get("data-member-id")
-            self.mentions.append((self._in_mention, ""))
+        found = dict(attrs)
+        self.tags.append((tag, found))
+        if found.get("class") == "mention__org":
+            self._open.append("card")
+        elif found.get("class") == "mention" or "data-member-id" in found:
+            self._open.append("mention")
+            self.mentions.append((found.get("data-member-id"), ""))
+        else:
+            self._open.append("")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "span":
-            self._in_mention = None
+        if self._open:
+            self._open.pop()
 
     def handle_data(self, data: str) -> None:
-        if self._in_mention is not None:
+        # The name a pill shows (its organisation card aside).
+        if "mention" in self._open and "card" not in self._open:
             member_id, text = self.mentions[-1]
             self.mentions[-1] = (member_id, text + data)
 
@@ -80,7 +87,8 @@ def assert_inert(html: str, names: dict[int, str]) -> None:
         assert tag != "script"
         for name, value in attrs.items():
             assert not name.startswith("on"), (name, html)
-            assert name in ALLOWED_ATTRIBUTES.get(tag, set()) or (tag, name) == ("a", "rel"), (name, html)
+            allowed = name in ALLOWED_ATTRIBUTES.get(tag, set()) or (tag, name) == ("a", "rel")
+            assert allowed or (name == "class" and value in ALLOWED_CLASSES.get(tag, set())), (name, html)
             if name == "href" and value is not None:
                 scheme = urlsplit(value.strip()).scheme.lower()
                 assert scheme in SAFE_SCHEMES or scheme == "", (value, html)

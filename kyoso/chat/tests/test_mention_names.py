@@ -18,13 +18,22 @@ from kyoso.testing.factories import make_channel, make_member
 pytestmark = pytest.mark.django_db
 
 
+def pill(member_id: int, name: str, affiliation: str = "") -> str:
+    """A mention as kyoso.chat.markdown draws it: a link to the member, their organisation on hover."""
+    card = f'<span class="mention__org">（{affiliation}）</span>' if affiliation else ""
+    return (
+        f'<a class="mention" href="/accounts/members/{member_id}/" data-member-id="{member_id}" '
+        f'rel="noopener noreferrer nofollow ugc">@{name}{card}</a>'
+    )
+
+
 def test_a_forged_name_in_a_mention_is_replaced_by_the_members_own() -> None:
     author, named = make_member(), make_member(display_name="田中")
     make_member(display_name="坂本")
     channel = make_channel("窓口", creator=author)
     text = f"@[坂本（運営）](member:{named.pk}) 確認を"
     message = actions.post_message(author=author, channel=channel, text=text)
-    assert message.html == f'<p><span class="mention" data-member-id="{named.pk}">@田中</span> 確認を</p>'
+    assert message.html == f"<p>{pill(named.pk, '田中', named.affiliation)} 確認を</p>"
     assert "坂本" not in message.html
     assert list(Mention.objects.filter(message=message).values_list("member_id", flat=True)) == [named.pk]
 
@@ -68,7 +77,7 @@ def test_the_names_are_looked_up_in_one_query(django_assert_num_queries) -> None
     with django_assert_num_queries(1):
         html = render(text).html
     for p in people:
-        assert f'data-member-id="{p.pk}">@{p.display_name}</span>' in html
+        assert pill(p.pk, p.display_name, p.affiliation) in html
 
 
 def test_a_hostile_display_name_is_escaped() -> None:
@@ -91,9 +100,8 @@ def test_the_migration_shows_stored_mentions_with_the_members_own_name() -> None
 
     migration.rerender_mentions(django_apps, SimpleNamespace(connection=SimpleNamespace(alias="default")))
 
-    assert Message.objects.get(pk=message.pk).html == (
-        f'<p><span class="mention" data-member-id="{named.pk}">@田中</span> 確認を</p>'
-    )
+    # The migration knows names only: the organisation comes with the next drawing.
+    assert Message.objects.get(pk=message.pk).html == f"<p>{pill(named.pk, '田中')} 確認を</p>"
     assert Message.objects.get(pk=plain.pk).html == "<p>普通の投稿</p>"
 
 
@@ -109,7 +117,7 @@ def test_a_renamed_member_is_shown_by_the_new_name_in_earlier_messages(
     with django_capture_on_commit_callbacks(execute=True):
         update_profile(member=named, display_name="田中（久留米市）", full_name=named.full_name)
     message.refresh_from_db()
-    assert f'data-member-id="{named.pk}">@田中（久留米市）</span>' in message.html
+    assert pill(named.pk, "田中（久留米市）", named.affiliation) in message.html
     assert message.edited_at is None
     # The text keeps what was typed; only the drawing changes, and only where the member is named.
     assert message.text == f"@[田中](member:{named.pk}) 確認を"
@@ -121,7 +129,13 @@ def test_an_unchanged_name_redraws_nothing(django_capture_on_commit_callbacks) -
 
     named = make_member(display_name="田中")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        update_profile(member=named, display_name="田中", full_name=named.full_name, bio="よろしく")
+        update_profile(
+            member=named,
+            display_name="田中",
+            full_name=named.full_name,
+            department=named.department,
+            bio="よろしく",
+        )
     assert callbacks == []
 
 
@@ -138,5 +152,5 @@ def test_redrawing_walks_every_mention_in_batches() -> None:
     Member.objects.filter(pk=named.pk).update(display_name="佐藤")
     assert redraw_mentions_of(named.pk, batch_size=2) == 5
     for message in Message.objects.filter(pk__in=[m.pk for m in posted]):
-        assert "@佐藤</span>" in message.html
+        assert ">@佐藤<span" in message.html
         assert "@田中" not in message.html

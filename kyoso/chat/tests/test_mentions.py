@@ -58,7 +58,9 @@ def test_a_mention_renders_as_the_name_and_is_stored(published) -> None:
     with published() as sent:
         message = make_message(channel, author, f"{token(named)} さん、どう思いますか")
     assert message.html == (
-        f'<p><span class="mention" data-member-id="{named.pk}">@山田*太郎</span> さん、どう思いますか</p>'
+        f'<p><a class="mention" href="/accounts/members/{named.pk}/" data-member-id="{named.pk}" '
+        f'rel="noopener noreferrer nofollow ugc">@山田*太郎<span class="mention__org">（{named.affiliation}）'
+        "</span></a> さん、どう思いますか</p>"
     )
     assert list(Mention.objects.filter(message=message).values_list("member_id", flat=True)) == [named.pk]
     assert sent.audiences("mention.created") == [member_audience(named.pk)]

@@ -284,13 +284,16 @@ def test_saved_messages_leave_out_deleted_and_no_longer_readable_ones(author) ->
     assert [s.message.pk for s in saved_messages(reader).items] == [kept.pk]
 
 
-def test_permalink_opens_the_thread_at_the_message(author, channel) -> None:
+def test_permalink_lands_on_the_message_in_the_channel_or_its_thread(author, channel) -> None:
     root = make_message(channel, author, "質問")
     reply = make_message(channel, make_member(), "回答", thread=root)
     thread_url = reverse("chat:thread", args=[channel.slug, root.pk])
+    channel_url = reverse("chat:channel", args=[channel.slug])
     assert thread_url.startswith("/channels/%E7%AA%93%E5%8F%A3")  # the Japanese slug, URL-encoded
-    assert message_permalink(reply) == f"{thread_url}#t-{reply.pk}"
-    assert message_permalink(root) == f"{thread_url}#t-{root.pk}"
+    # A reply opens its thread at the reply, beside the channel's history around the thread's root.
+    assert message_permalink(reply) == f"{thread_url}?around={root.pk}#t-{reply.pk}"
+    # A message of the channel opens the channel at the page around it.
+    assert message_permalink(root) == f"{channel_url}?around={root.pk}#m-{root.pk}"
 
 
 def test_permalink_page_opens_for_a_reader(author, channel, client) -> None:

@@ -74,7 +74,9 @@ def test_channel_shows_messages_oldest_first_with_author_affiliation_and_time(
     assert body.index("一つ目の投稿") < body.index("二つ目の投稿")
     assert "久留米 花子" in body
     assert "久留米市 · 市民課" in body
-    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[^"]+">', body)
+    # In Tokyo time, with the full date and time for hover (title) and for the keyboard and screen readers.
+    assert re.search(r'<time class="when" datetime="\d{4}-\d\d-\d\dT[^"]+\+09:00" title="[^"]+"', body)
+    assert 'class="when__full"' in body
 
 
 def test_japanese_channel_slugs_work(client: Client, member: Member) -> None:
@@ -143,11 +145,15 @@ def test_stamps_show_count_and_how_many_organisations(client: Client, member: Me
 
     body = page_text(client.get(f"/channels/{channel.slug}/"))
 
-    stamp = re.search(r'<button class="stamp" [^>]*title="([^"]+)"[^>]*>(.*?)</button>', body, re.S)
+    stamp = re.search(
+        r'<button class="stamp" [^>]*title="([^"]+)" aria-label="([^"]+)"[^>]*>(.*?)</button>', body, re.S
+    )
     assert stamp, body
     assert stamp.group(1) == "2団体が共創"
-    inner = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", stamp.group(2))).strip()
-    assert inner == "🤝 共創 3 （2団体が共創）"
+    # What a screen reader says: the stamp, how many people and how many organisations.
+    assert stamp.group(2) == "共創 3人 2団体"
+    inner = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", stamp.group(3))).strip()
+    assert inner == "🤝 共創 3"
 
 
 def test_reply_count_links_to_the_thread_which_shows_parent_and_replies(
@@ -217,7 +223,11 @@ def test_sidebar_lists_joined_channels_with_unread_counts_and_marks_the_current_
     assert found is not None
     sidebar = found.group(0)
     assert "雑談" in sidebar and "窓口業務" in sidebar
-    assert re.search(r'<span class="badge" data-unread-count>1<span class="visually-hidden">', sidebar)
+    assert re.search(
+        r'<span class="badge" data-unread-count="1"><span aria-hidden="true">1</span>'
+        r'<span class="visually-hidden">1件の未読</span>',
+        sidebar,
+    )
     current = re.search(
         r'<a class="sidebar__link" href="([^"]+)" data-sidebar-channel="\d+" aria-current="page"', sidebar
     )

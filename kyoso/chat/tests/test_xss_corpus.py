@@ -135,7 +135,11 @@ BODY_TAGS = frozenset(
     {"p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr", "span"}
     | {f"h{level}" for level in range(1, 7)}
 )
-BODY_ATTRIBUTES = {"a": {"href", "title", "rel"}, "ol": {"start"}, "span": {"class", "data-member-id"}}
+BODY_ATTRIBUTES = {
+    "a": {"href", "title", "rel", "class", "data-member-id"},
+    "ol": {"start"},
+    "span": {"class", "data-member-id"},
+}
 SAFE_SCHEMES = frozenset({"", "http", "https", "mailto"})
 URL_ATTRIBUTES = frozenset(
     {"href", "src", "action", "formaction", "data", "xlink:href", "poster", "background"}
@@ -216,9 +220,17 @@ def assert_inert_body(html: str) -> None:
         assert tag in BODY_TAGS, html
         assert set(attributes) <= BODY_ATTRIBUTES.get(tag, set()), html
         assert_safe_element(tag, attributes)
+        # A class or a member id is only ever a mention's: the pill (a link to the member's page,
+        # or a span inside another link) and the organisation card inside it.
         if tag == "span":
-            assert attributes.get("class") == "mention", html
+            assert attributes.get("class") in ("mention", "mention__org"), html
+        if "class" in attributes and attributes["class"] != "mention__org":
+            assert attributes["class"] == "mention", html
             assert (attributes.get("data-member-id") or "").isdigit(), html
+        if tag == "a" and "class" in attributes:
+            assert attributes.get("href") == f"/accounts/members/{attributes['data-member-id']}/", html
+        if "data-member-id" in attributes:
+            assert attributes.get("class") == "mention", html
 
 
 def assert_inert_page(html: str, *, bodies: int) -> None:

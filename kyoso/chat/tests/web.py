@@ -50,8 +50,11 @@ def unread_badge(body: str, channel: Channel) -> int:
     """The unread count the sidebar shows beside ``channel`` (0 when there is no badge)."""
     link = re.search(rf'data-sidebar-channel="{channel.pk}".*?</a>', sidebar(body), re.S)
     assert link, f"{channel.name} is not in the sidebar"
-    badge = re.search(r"data-unread-count>(\d+)<", link.group(0))
-    return int(badge.group(1)) if badge else 0
+    badge = re.search(r'data-unread-count="(\d+)"><span aria-hidden="true">(\d+\+?)<', link.group(0))
+    if not badge:
+        return 0
+    assert badge.group(2) in (badge.group(1), "99+"), "the badge shows another number than it counted"
+    return int(badge.group(1))
 
 
 def csrf_token(client: Client, path: str) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kyoso.chat.actions.reactions import stamp_data
 from kyoso.chat.models import Channel, Stamp
+from kyoso.chat.queries.channels import BADGE_SHOWN_MAX
 
 
 def client_config(request: HttpRequest, channel: Channel, stamps: list[Stamp]) -> dict[str, object]:
@@ -27,7 +28,12 @@ def client_config(request: HttpRequest, channel: Channel, stamps: list[Stamp]) -
         "people_url": reverse("chat:member_search"),
         "read_url": reverse("chat:read", args=[channel.slug]),
         "stamps": [stamp_data(s) for s in stamps],
+        "badge_max": BADGE_SHOWN_MAX,  # the sidebar's badges read 「99+」 past it (unread.js)
         "strings": {
+            "unread_badge": _("%(count)s件の未読"),
+            "unread_badge_more": _("%(count)s件を超える未読"),
+            "mention_badge": _("%(count)s件のメンション"),
+            "mention_badge_more": _("%(count)s件を超えるメンション"),
             "typing_one": _("%(name)sさんが入力中…"),
             "typing_many": _("%(count)s人が入力中…"),
             "confirm_delete": _("このメッセージを削除しますか？スレッドの返信は残ります。"),
@@ -39,6 +45,7 @@ def client_config(request: HttpRequest, channel: Channel, stamps: list[Stamp]) -
             "edit_label": _("メッセージを編集"),
             "replies": _("返信 %(count)s件"),
             "new_message": _("%(name)sさんの新しいメッセージ"),
+            "new_messages": _("新しいメッセージ %(count)s件"),
             "stamp_orgs": _("%(count)s団体が%(name)s"),
             "stamp_button": _("スタンプを押す"),
             "more_actions": _("その他の操作"),

@@ -62,8 +62,10 @@ def render_channel(
     member = request.user
     before = positive_id(request.GET.get("before"))
     after = positive_id(request.GET.get("after"), minimum=0)
+    # A link to one message (a search result) opens the page of history around it, however old.
+    around = positive_id(request.GET.get("around"))
     first_unread = queries.first_unread_message(member, channel)
-    history = queries.channel_history(member, channel, before=before, after=after)
+    history = queries.channel_history(member, channel, before=before, after=after, around=around)
     decorate(member, history.messages)
     at_newest = history.newer_than is None and before is None
     if history.messages and (at_newest or after is not None):

@@ -17,7 +17,11 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 from kyoso.accounts.models import Role
-from kyoso.accounts.tests.registration_support import make_directory, registration_data
+from kyoso.accounts.tests.registration_support import (
+    make_directory,
+    registration_data,
+    submit_registration,
+)
 from kyoso.core.mail import backoff, enqueue_delivery, queue_mail
 from kyoso.core.models import Mail, MailStatus, WorkerHeartbeat
 from kyoso.core.tests.smtp import Inbox, free_port, smtp_server, smtp_settings
@@ -73,7 +77,7 @@ def test_registration_answers_as_usual_while_the_smtp_server_is_down_and_the_mai
 ) -> None:
     directory = make_directory()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/accounts/register/", registration_data(directory))
+        response = submit_registration(client, registration_data(directory))
 
     assert (response.status_code, response["Location"]) == (302, "/accounts/register/sent/")
     mail = Mail.objects.get(to="hanako@city.kurume.fukuoka.jp")

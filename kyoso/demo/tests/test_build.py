@@ -174,6 +174,19 @@ def test_the_demo_member_sees_a_few_unread_messages_not_the_whole_history(small_
     assert sum(unread.values()) < Message.objects.count() / 10
 
 
+def test_no_demo_member_finds_messages_from_before_they_joined_unread(small_demo: DemoSummary) -> None:
+    memberships = ChannelMembership.objects.values_list(
+        "channel_id", "member_id", "joined_at", "last_read_message_id"
+    )
+    for channel_id, member_id, joined_at, last_read in memberships:
+        older_unread = (
+            Message.objects.filter(channel_id=channel_id, created_at__lt=joined_at, pk__gt=last_read)
+            .exclude(author_id=member_id)
+            .filter(deleted_at__isnull=True, thread_root__isnull=True)
+        )
+        assert not older_unread.exists(), f"member {member_id} has history of channel {channel_id} unread"
+
+
 def test_demo_counts_describe_the_demo(small_demo: DemoSummary) -> None:
     counts = demo_counts()
     assert counts.exists

@@ -51,7 +51,7 @@ def test_member_finds_a_word_and_opens_the_message(page, live_server, seeded, qu
     assert page.get_by_label("検索語", exact=True).input_value() == query
     assert page.watch.console_errors == []
     hit.click()
-    page.wait_for_url(re.compile(rf"/threads/\d+/#\w-{target.pk}$"))
+    page.wait_for_url(re.compile(rf"\?around=\d+#\w-{target.pk}$"))
     page.locator(f'[data-message-id="{target.pk}"]').last.wait_for()
 
 

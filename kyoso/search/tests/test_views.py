@@ -142,3 +142,27 @@ def test_a_snippet_shows_the_mentioned_members_own_name(signed_in, community):
     assert "坂本" not in html
     # A token naming no member reads as typed, as the message itself shows it.
     assert "@[誰か](member:987654)" in html
+
+
+def test_a_snippet_is_plain_text_with_the_matched_terms_marked(signed_in, community):
+    make_message(
+        community.channel, community.author, "**日時**: 10月1日\n\n- [窓口](https://example.jp/) の `受付`"
+    )
+    html = page(signed_in, q="窓口")
+    snippet = re.search(r'<a class="search-hit__link"[^>]*>(.*?)</a>', html, re.S)
+    assert snippet is not None
+    assert snippet[1] == "日時: 10月1日 <mark>窓口</mark> の 受付"
+    assert "**" not in snippet[1] and "](" not in snippet[1] and "`" not in snippet[1]
+
+
+def test_a_result_opens_the_channel_at_the_page_around_an_old_message(signed_in, community):
+    old = make_message(community.channel, community.author, "古い防災の話")
+    for i in range(120):
+        make_message(community.channel, community.author, f"雑談 {i}")
+    html = page(signed_in, q="防災")
+    link = re.search(r'<a class="search-hit__link" href="([^"]+)"', html)
+    assert link is not None and link[1].endswith(f"?around={old.pk}#m-{old.pk}")
+    channel_page = signed_in.get(link[1].split("#")[0]).content.decode()
+    assert f'id="m-{old.pk}"' in channel_page
+    assert 'rel="next"' in channel_page  # newer history follows, and older before it
+    assert 'rel="prev"' not in channel_page  # the old message is the channel's first

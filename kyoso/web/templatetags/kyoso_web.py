@@ -7,13 +7,37 @@ from dataclasses import dataclass
 from django import template
 from django.http import HttpRequest
 from django.template.context import Context
+from django.utils.translation import gettext as _
 
 from kyoso.accounts.actions import security
 from kyoso.accounts.models import Member
 from kyoso.chat.models import Channel, ChannelKind
 from kyoso.chat.queries import joined_channels
+from kyoso.chat.queries.channels import BADGE_SHOWN_MAX
 
 register = template.Library()
+
+
+@register.filter
+def badge_number(count: int) -> str:
+    """A sidebar badge's visible number: 「99+」 past BADGE_SHOWN_MAX."""
+    return f"{BADGE_SHOWN_MAX}+" if count > BADGE_SHOWN_MAX else str(count)
+
+
+@register.filter
+def unread_label(count: int) -> str:
+    """What a screen reader hears for an unread badge, e.g. 「3件の未読」 or 「99件を超える未読」."""
+    if count > BADGE_SHOWN_MAX:
+        return _("%(count)s件を超える未読") % {"count": BADGE_SHOWN_MAX}
+    return _("%(count)s件の未読") % {"count": count}
+
+
+@register.filter
+def mention_label(count: int) -> str:
+    """What a screen reader hears for a mention badge, e.g. 「2件のメンション」."""
+    if count > BADGE_SHOWN_MAX:
+        return _("%(count)s件を超えるメンション") % {"count": BADGE_SHOWN_MAX}
+    return _("%(count)s件のメンション") % {"count": count}
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,7 @@ def test_member_switches_the_interface_to_english(page: object) -> None:
     assert page.evaluate("document.documentElement.lang") == "ja"  # type: ignore[attr-defined]
 
 
-def test_without_javascript_the_phone_layout_shows_the_channel_list_below_the_content(
+def test_without_javascript_the_phone_layout_opens_the_channel_list_by_its_link(
     browser: object, live_server: object, member_with_channel: dict[str, object]
 ) -> None:
     context = browser.new_context(  # type: ignore[attr-defined]
@@ -153,10 +153,13 @@ def test_without_javascript_the_phone_layout_shows_the_channel_list_below_the_co
         toggle = page.locator("[data-drawer-toggle]")
         sidebar = page.locator("#channel-sidebar")
         assert not toggle.is_visible()
+        assert not sidebar.is_visible()
+        # The drawer's link opens the list over the page (:target), under the header.
+        page.get_by_role("link", name="参加中のチャンネル").click()
         assert sidebar.is_visible()
-        main_box = page.locator("#main").bounding_box()
-        sidebar_box = sidebar.bounding_box()
-        assert sidebar_box["y"] >= main_box["y"] + main_box["height"] - 1
+        assert sidebar.get_by_role("link", name="窓口業務").is_visible()
+        header_box = page.locator(".site-header").bounding_box()
+        assert sidebar.bounding_box()["y"] >= header_box["y"] + header_box["height"] - 1
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()

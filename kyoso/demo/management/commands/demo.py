@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from kyoso.accounts.actions import set_password
 from kyoso.accounts.models import Member
+from kyoso.core.site import served_site_url
 from kyoso.database import migrate_if_needed
 from kyoso.demo.actions import DemoError, DemoSummary, build_demo, remove_demo
 from kyoso.demo.members import DEMO_MEMBER_EMAIL, DEMO_MEMBER_PASSWORD, DEMO_OPERATOR_EMAIL
@@ -18,9 +19,6 @@ from kyoso.demo.passwords import generate_password, password_file, remember_pass
 from kyoso.demo.plan import DEFAULT_SEED, DEFAULT_SIZE, DemoSize
 from kyoso.demo.queries import demo_counts
 from kyoso.directory.models import Organization
-
-# A server bound to every interface is still reached on this machine at 127.0.0.1.
-_ANY_ADDRESS = {"", "0.0.0.0", "::", "[::]"}  # noqa: S104 - compared with, never bound to
 
 NOT_IN_DEMO_MODE = (
     "kyoso demo はデモモードでのみ動きます。 / kyoso demo runs only in demo mode: it creates sign-in "
@@ -62,7 +60,7 @@ class Command(BaseCommand):
         seed = int(options["seed"])
         scale = options["scale"]
         if scale is not None and int(scale) < 1:
-            raise CommandError("--scale must be at least 1.")
+            raise CommandError("--scale は 1 以上にしてください。 / --scale must be at least 1.")
         migrate_if_needed(self.stdout)
         self._load_directory_if_empty()
 
@@ -85,14 +83,17 @@ class Command(BaseCommand):
         if counts.exists:
             removed = remove_demo()
             self.stdout.write(
-                f"Removed the previous demo: {removed.members:,} members, {removed.channels} channels, "
-                f"{removed.messages:,} messages."
+                f"前のデモを削除しました（メンバー {removed.members:,} 人、チャンネル {removed.channels}、"
+                f"メッセージ {removed.messages:,} 件）。 / Removed the previous demo: {removed.members:,} "
+                f"members, {removed.channels} channels, {removed.messages:,} messages."
             )
 
         size = DemoSize.for_messages(int(scale)) if scale is not None else DEFAULT_SIZE
         self.stdout.write(
-            f"デモコミュニティを作っています… / Building the demo community (seed {seed}, "
-            f"{size.messages:,} messages, about {size.members:,} members)…"
+            f"デモコミュニティを作っています（メッセージ {size.messages:,} 件、"
+            f"メンバー約 {size.members:,} 人）…"
+            f" / Building the demo community (seed {seed}, {size.messages:,} messages, about "
+            f"{size.members:,} members)…"
         )
         operator_password = generate_password()
         try:
@@ -113,7 +114,10 @@ class Command(BaseCommand):
     def _reset_operator_password(self) -> None:
         operator = Member.objects.filter(email=DEMO_OPERATOR_EMAIL).first()
         if operator is None:
-            raise CommandError("There is no demo operator yet: run `kyoso demo` to build the demo first.")
+            raise CommandError(
+                "デモの運営アカウントはまだありません。先に kyoso demo でデモを作ってください。 / "
+                "There is no demo operator yet: run `kyoso demo` to build the demo first."
+            )
         password = generate_password()
         set_password(member=operator, password=password)
         remember_password(password)
@@ -141,24 +145,35 @@ class Command(BaseCommand):
             raise CommandError(
                 f"The directory is empty and its loader is missing ({error}); run `kyoso directory load`."
             ) from None
-        self.stdout.write("Loading the national directory of governments and agencies…")
+        self.stdout.write(
+            "全国の自治体と省庁の名簿を読み込んでいます… / "
+            "Loading the national directory of governments and agencies…"
+        )
         load_directory()
 
     def _print_summary(self, summary: DemoSummary) -> None:
+        japanese = (
+            f"メンバー {summary.members:,} 人（{summary.organizations:,} 団体）、"
+            f"チャンネル {summary.channels}、"
+            f"メッセージ {summary.messages:,} 件、スタンプ {summary.reactions:,} 件、"
+            f"審査待ちの申請 {summary.applications} 件（{summary.seconds:.1f} 秒）"
+        )
         counts = (
             f"{summary.members:,} members from {summary.organizations:,} organisations, {summary.channels} "
             f"channels, {summary.messages:,} messages, {summary.reactions:,} stamps, "
             f"{summary.applications} applications to review ({summary.seconds:.1f} s)"
         )
         self.stdout.write(
-            self.style.SUCCESS(f"デモコミュニティができました。 / The demo community is ready: {counts}.")
+            self.style.SUCCESS(
+                f"デモコミュニティができました: {japanese}。\nThe demo community is ready: {counts}."
+            )
         )
 
     def _print_sign_in(self, operator_password: str | None) -> None:
-        host = settings.KYOSO_HOST if settings.KYOSO_HOST not in _ANY_ADDRESS else "127.0.0.1"
-        if ":" in host and not host.startswith("["):
-            host = f"[{host}]"
-        url = f"http://{host}:{settings.KYOSO_PORT}{reverse('accounts:sign_in')}"
+        # Where `kyoso serve` will be reached: KYOSO_HOST and KYOSO_PORT (which `dev.py start --port N`
+        # sets), unless KYOSO_SITE_URL names the address.
+        site = served_site_url(settings.KYOSO_HOST, settings.KYOSO_PORT)
+        url = f"{site}{reverse('accounts:sign_in')}"
         member = Member.objects.select_related("organization").filter(email=DEMO_MEMBER_EMAIL).first()
         affiliation = member.affiliation if member else "久留米市 · 市民課"
         if operator_password:
@@ -183,3 +198,10 @@ class Command(BaseCommand):
             "                                    初回のサインインで二段階認証（認証アプリ）を設定します\n"
             "                                    / sets up two-factor (an authenticator app) first\n"
         )
+        if settings.KYOSO_OUTBOX:
+            # The demo sends no real mail: sign-in links and approvals wait in the outbox page.
+            self.stdout.write(
+                f"  送信したメール / e-mails sent:    {site}{reverse('notify:outbox')}\n"
+                "                                    (デモのメールは実際には届かず、ここで読めます\n"
+                "                                    / the demo's mail is not delivered; read it here)\n"
+            )

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from kyoso.core.site import adopt_served_address
 from kyoso.database import migrate_if_needed
 
 # The largest frame a client may send on the live connection: a hello naming the channels a page holds
@@ -48,8 +49,16 @@ class Command(BaseCommand):
         if not options["no_migrate"]:
             migrate_if_needed(self.stdout)
         host, port = options["host"], options["port"]
+        # Before the worker starts, so that it inherits the address too: in development, links in
+        # e-mails follow the port served on (KYOSO_SITE_URL, when set, is left as it is).
+        adopt_served_address(host, port)
         worker = None if options["no_worker"] else self.start_worker()
-        self.stdout.write(self.style.SUCCESS(f"kyoso is serving on http://{host}:{port}/ (Ctrl+C to stop)"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"kyoso は http://{host}:{port}/ で動いています（Ctrl+C で停止） / "
+                f"kyoso is serving on http://{host}:{port}/ (Ctrl+C to stop)"
+            )
+        )
         try:
             self.serve(uvicorn, host, port, options)
         finally:

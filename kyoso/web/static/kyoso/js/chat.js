@@ -10,7 +10,7 @@
 //   typing.js    「入力中」                  net.js      requests to the page's own URLs
 
 import { atNewest, config, connection, root } from "./chat/page.js";
-import { setUpComposer } from "./chat/composer.js";
+import { focusOnOpen, setUpComposer } from "./chat/composer.js";
 import { setUpPeoplePicker } from "./chat/mentions.js";
 import { copyLink, deleteMessage, startEdit } from "./chat/menu.js";
 import { closePopover, isOpen, openPopover } from "./chat/popover.js";
@@ -61,7 +61,7 @@ function onClick(event) {
   action[1](target);
 }
 
-// Escape closes an open popover first, then the thread pane.
+// Escape closes an open popover first, then the thread pane (drawer.js closes the drawer and menu).
 function onEscape(event) {
   if (event.key !== "Escape") return;
   if (isOpen()) closePopover({ restoreFocus: true });
@@ -99,6 +99,7 @@ if (root && config) {
   root.querySelectorAll("[data-composer]").forEach(setUpComposer);
   document.querySelectorAll("[data-people-form]").forEach(setUpPeoplePicker);
   openAtReadingPosition();
+  focusOnOpen();
   startLive();
   keepTypingFresh();
 }

@@ -35,16 +35,20 @@ export function combobox(input, listbox, settings) {
   let timer = null;
   let controller = null;
 
-  input.setAttribute("role", "combobox");
+  // ARIA's combobox is a one-line input. A <textarea> (the message box) stays a textbox: it takes
+  // aria-autocomplete and aria-activedescendant, but neither the combobox role nor aria-expanded.
+  const oneLine = input.tagName !== "TEXTAREA";
+  const expanded = (open) => { if (oneLine) input.setAttribute("aria-expanded", String(open)); };
+  if (oneLine) input.setAttribute("role", "combobox");
   input.setAttribute("aria-autocomplete", "list");
   input.setAttribute("aria-controls", listbox.id);
-  input.setAttribute("aria-expanded", "false");
+  expanded(false);
 
   const isOpen = () => !listbox.hidden;
 
   function close() {
     listbox.hidden = true;
-    input.setAttribute("aria-expanded", "false");
+    expanded(false);
     input.removeAttribute("aria-activedescendant");
     active = -1;
   }
@@ -92,7 +96,7 @@ export function combobox(input, listbox, settings) {
     });
     const open = found.length > 0 || Boolean(o.emptyText);
     listbox.hidden = !open;
-    input.setAttribute("aria-expanded", String(open));
+    expanded(open);
     if (o.status) o.status.textContent = o.statusText(found.length);
     active = -1;
     if (o.highlightFirst && found.length) highlight(0);

@@ -39,6 +39,49 @@ function setUp(root) {
     codeInput.value = "";
     box.update();
   });
+  inferFromEmail(root, input, codeInput);
+}
+
+// 参加登録: when the address's domain belongs to exactly one organisation, fill it in, and say so.
+// Only an empty field, or one this code filled, is touched: what the applicant typed stays theirs.
+// Without JavaScript the server infers the same on the next step when the field is left blank.
+function inferFromEmail(root, input, codeInput) {
+  const email = document.getElementById(root.dataset.emailInput || "");
+  const url = root.dataset.inferUrl;
+  const note = root.querySelector("[data-organization-inferred]");
+  if (!email || !url || !note) return;
+  let filledByUs = "inferred" in root.dataset;
+  input.addEventListener("input", () => {
+    filledByUs = false;
+    note.textContent = "";
+  });
+
+  const infer = async () => {
+    if (input.value.trim() && !filledByUs) return;
+    let found = null;
+    try {
+      const response = await fetch(`${url}?email=${encodeURIComponent(email.value)}`, {
+        headers: { Accept: "application/json" },
+      });
+      if (response.ok) found = (await response.json()).organization;
+    } catch {
+      return; // the server infers on submit
+    }
+    if (input.value.trim() && !filledByUs) return; // they typed meanwhile
+    if (found) {
+      input.value = found.full_name;
+      codeInput.value = found.code;
+      filledByUs = true;
+      note.textContent = `${root.dataset.inferredText}${found.full_name}${root.dataset.inferredHint}`;
+    } else if (filledByUs) {
+      input.value = "";
+      codeInput.value = "";
+      filledByUs = false;
+      note.textContent = "";
+    }
+  };
+  email.addEventListener("change", infer);
+  if (email.value && !input.value.trim()) infer();
 }
 
 document.querySelectorAll("[data-combobox]").forEach(setUp);

@@ -2,10 +2,23 @@
 // "@" opens the member type-ahead, chosen files are named, and the sent message appears at once.
 
 import { format, fromHtml, send } from "./net.js";
-import { atNewest, config, scrollToEnd, stream, threadList } from "./page.js";
-import { setUpMentions } from "./mentions.js";
+import { atNewest, config, root, scrollToEnd, stream, threadList } from "./page.js";
+import { pillsOf, setUpMentions, toMarkup } from "./mentions.js";
 import { insertInto } from "./stream.js";
 import { noteTyping } from "./typing.js";
+
+// When a channel opens its message box has the focus, as in other chat tools, unless the address
+// points at something to read first: a message (#m-…, ?message=…, ?around=…) or a thread. Not on
+// a touch screen, where a focused box would open the keyboard over the messages.
+export function focusOnOpen() {
+  const box = document.getElementById("composer-text");
+  if (!box || root.querySelector(".chat__thread")) return;
+  const url = new URL(window.location.href);
+  if (url.hash && url.hash !== `#${box.id}`) return;
+  if (url.searchParams.has("message") || url.searchParams.has("around")) return;
+  if (window.matchMedia("(pointer: coarse)").matches) return;
+  box.focus({ preventScroll: true });
+}
 
 export function setUpComposer(form) {
   if (form.dataset.ready) return;
@@ -44,8 +57,12 @@ export function setUpComposer(form) {
     const button = form.querySelector("[type=submit]");
     button.disabled = true;
     try {
-      const data = await send(form.action, new FormData(form));
+      // The box shows mentions as pills (「@山田 花子」); the server reads them as markup.
+      const body = new FormData(form);
+      body.set(textarea.name, toMarkup(textarea.value, pillsOf(textarea)));
+      const data = await send(form.action, body);
       textarea.value = "";
+      pillsOf(textarea).clear();
       files.value = "";
       chosen.textContent = "";
       const node = fromHtml(data.html);

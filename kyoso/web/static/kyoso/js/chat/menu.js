@@ -3,6 +3,7 @@
 import { getPage, send } from "./net.js";
 import { announce, config } from "./page.js";
 import { replaceCopy } from "./forms.js";
+import { pillsOf, shownNames, toMarkup, toPills } from "./mentions.js";
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -25,7 +26,8 @@ export async function startEdit(link, item) {
   const textarea = element("textarea", "composer__text");
   textarea.id = label.htmlFor;
   textarea.name = "text";
-  textarea.value = source ? source.value : "";
+  // Mentions read as pills with the names the message shows now, as in the message box.
+  textarea.value = toPills(source ? source.value : "", pillsOf(textarea), shownNames(item));
   const error = element("p", "composer__error");
   error.setAttribute("role", "alert");
   const save = element("button", "button button--primary button--sm", config.strings.save);
@@ -55,7 +57,7 @@ export async function startEdit(link, item) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const data = await send(link.href, { text: textarea.value });
+      const data = await send(link.href, { text: toMarkup(textarea.value, pillsOf(textarea)) });
       const owner = current();
       form.remove(); // saved: the editor closes rather than moving to the new copy
       replaceCopy(owner, data.html)?.focus();

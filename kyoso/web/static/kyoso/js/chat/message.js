@@ -38,7 +38,17 @@ export function personalize(item, { pressed = new Set(), saved = false } = {}) {
   if (!config.canStamp) item.querySelector("[data-stamp-picker]")?.remove();
   if (config.composer !== "post") item.querySelector(".message__actions [data-open-thread]")?.remove();
   item.toggleAttribute("data-saved", saved);
+  item.classList.toggle("message--mentions-me", mentionsMe(item));
   return item;
+}
+
+// A message that names the reader (a pill of theirs) or everyone (@channel), by someone else: the
+// server marks it on the page (chat/_message.html); a copy drawn for nobody is marked here.
+function mentionsMe(item) {
+  if (!config.me || Number(item.dataset.authorId) === config.me) return false;
+  if (item.classList.contains("message--deleted")) return false;
+  return item.hasAttribute("data-mentions-all")
+    || Boolean(item.querySelector(`.message__body .mention[data-member-id="${config.me}"]`));
 }
 
 // The copy of a message that an event carries for one place ("stream" or "thread"), in the page's

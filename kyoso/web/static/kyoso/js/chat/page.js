@@ -28,10 +28,19 @@ export function atNewest() { return root.dataset.atNewest === "1"; }
 // Every copy of one message on the page: in the stream, and in the thread pane.
 export function copies(id) { return root.querySelectorAll(`[data-message-id="${id}"]`); }
 
+// The box the channel's messages scroll in (the page itself does not scroll: base.css, chat.css),
+// or the page, in a window too short for the frame.
+export function scroller() {
+  const box = root.querySelector("[data-stream-scroll]");
+  return box && getComputedStyle(box).overflowY !== "visible" ? box : document.scrollingElement;
+}
+
 export function scrollToEnd() {
-  window.scrollTo({ top: document.documentElement.scrollHeight });
+  const box = scroller();
+  box.scrollTop = box.scrollHeight;
 }
 
 export function nearEnd() {
-  return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 200;
+  const box = scroller();
+  return box.scrollTop + box.clientHeight >= box.scrollHeight - 200;
 }

@@ -26,20 +26,27 @@ export async function openThread(url, { push = true } = {}) {
   target?.focus();
 }
 
-export function closeThread({ push = true } = {}) {
+export function closeThread({ push = true, keepFocus = false } = {}) {
   const pane = root.querySelector(".chat__thread");
   if (!pane) return;
   const rootId = pane.dataset.thread;
   pane.remove();
   root.classList.remove("chat--thread-open");
   if (push) history.pushState({}, "", config.base);
-  stream().querySelector(`[data-message-id="${rootId}"]`)?.focus();
+  if (!keepFocus) stream().querySelector(`[data-message-id="${rootId}"]`)?.focus();
 }
 
-// Escape in the pane (but not while writing in it) closes it.
+// Escape closes the pane from anywhere on the page, but never takes away something being written:
+// not from a box that holds text (an edit, a reply), nor when another part used the key first.
 export function closeOnEscape(event) {
   const pane = root.querySelector(".chat__thread");
-  if (pane && pane.contains(event.target) && event.target.tagName !== "TEXTAREA") closeThread();
+  if (!pane || event.defaultPrevented) return;
+  const target = event.target;
+  if ((target.tagName === "TEXTAREA" || target.tagName === "INPUT") && target.value) return;
+  event.preventDefault();
+  // Focus leaves a pane that goes away for its message in the channel; elsewhere it stays.
+  const inPane = pane.contains(target) || target === document.body;
+  closeThread({ keepFocus: !inPane });
 }
 
 window.addEventListener("popstate", () => {
