@@ -15,6 +15,7 @@ from kyoso.chat.queries.access import (
     readable_channel,
     readable_message,
     readable_messages,
+    visible_channels,
 )
 
 SAVED_PAGE_SIZE = 50
@@ -69,6 +70,17 @@ def pinned_messages(member: Member, channel: Channel | int) -> list[Message]:
         .select_related("author", "author__organization", "pinned_by")
         .order_by("-pinned_at", "-id")
     )
+
+
+def pinned_count(member: Member, channel: Channel | int) -> int:
+    """How many messages a channel the member can read has pinned (0 for one they cannot read): one
+    query, for the channel page's 「ピン留め n件」."""
+    channel_id = channel.pk if isinstance(channel, Channel) else channel
+    return Message.objects.filter(
+        channel__in=visible_channels(member).filter(pk=channel_id).values("pk"),
+        pinned_at__isnull=False,
+        deleted_at__isnull=True,
+    ).count()
 
 
 @dataclass

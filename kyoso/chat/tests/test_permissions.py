@@ -128,6 +128,12 @@ def test_no_list_includes_the_conversation(kind: str, access: str, read: str) ->
     assert not found & {scene.root.pk, scene.reply.pk, scene.channel.pk}
 
 
+@pytest.mark.parametrize(("kind", "access"), DENIED)
+def test_the_pin_count_of_a_channel_one_cannot_read_is_zero(kind: str, access: str) -> None:
+    scene = build(kind, access)
+    assert queries.pinned_count(scene.viewer, scene.channel) == 0
+
+
 @pytest.mark.parametrize("kind", ["private", "direct"])
 def test_control_a_member_reads_everything(kind: str) -> None:
     scene = build(kind, "member")
@@ -136,6 +142,7 @@ def test_control_a_member_reads_everything(kind: str) -> None:
     assert queries.thread_messages(scene.viewer, scene.root.pk)[1][1].message == scene.reply
     assert [g.name for g in queries.reactions_for(scene.viewer, scene.root)] == ["共創"]
     assert [m.pk for m in queries.pinned_messages(scene.viewer, scene.channel)] == [scene.root.pk]
+    assert queries.pinned_count(scene.viewer, scene.channel) == 1
     assert len(queries.message_revisions(scene.viewer, scene.root)) == 1
     assert scene.root.pk in LISTS["mentions_for"](scene)
     assert scene.root.pk in LISTS["saved_messages"](scene)

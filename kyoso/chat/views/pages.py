@@ -79,7 +79,7 @@ def render_channel(
         "after": after,
         "at_newest": at_newest,
         "first_unread_id": first_unread.pk if first_unread else None,
-        "pinned_count": len(queries.pinned_messages(member, channel)),
+        "pinned_count": queries.pinned_count(member, channel),
         "current_channel_slug": channel.slug,
         "draft": draft,
         "thread_draft": thread_draft,

@@ -5,13 +5,14 @@ between channels and Escape closing panes."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from kyoso.accounts.models import Member
+from kyoso.accounts.models import Member, Role
 from kyoso.chat import actions
 from kyoso.testing.auth import force_login_verified
 from kyoso.testing.factories import make_channel, make_member, make_message, make_organization
@@ -175,6 +176,34 @@ def test_phone_header_is_one_short_row_with_a_menu(page, live_server, town) -> N
     assert not nav.is_visible()
     assert page.evaluate("document.activeElement.dataset.menuToggle") == ""
     assert page.watch.console_errors == []
+
+
+def test_wide_header_is_one_row_for_an_operator_with_an_account_menu(page, live_server, town) -> None:
+    """At 1280 px the operator's header (with the review link) stays one row: their own
+    pages are under their name, a menu that Escape and a click elsewhere close."""
+    operator = town["hanako"]
+    operator.role = Role.OPERATOR
+    operator.save(update_fields=["role"])
+    page.set_viewport_size(DESKTOP)
+    sign_in_as(page, operator, live_server)
+    page.goto(channel_url(town["desk"]))
+    expect(page.get_by_role("link", name="参加申請の審査")).to_be_visible()
+    assert box_of(page, ".site-header")["height"] <= PHONE_HEADER_MAX_PX
+    summary = page.locator(".account-menu__summary")
+    security = page.get_by_role("link", name="セキュリティ")
+    assert not security.is_visible()
+    summary.click()
+    expect(security).to_be_visible()
+    expect(page.get_by_role("button", name="サインアウト")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"久留米 花子\s*（プロフィール）"))).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(security).to_be_hidden()
+    assert page.evaluate("document.activeElement.classList.contains('account-menu__summary')")
+    summary.click()
+    expect(security).to_be_visible()
+    page.locator(".chat__header, main").first.click(position={"x": 5, "y": 5})
+    expect(security).to_be_hidden()
+    assert page.watch.console_errors == []  # type: ignore[attr-defined]
 
 
 def test_phone_drawer_lists_the_channels_and_closes_with_escape(page, live_server, town) -> None:

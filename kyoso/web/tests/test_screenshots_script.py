@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -65,3 +66,23 @@ def test_an_unknown_screen_is_refused_before_anything_is_built(screenshots: Modu
     with pytest.raises(SystemExit) as stopped:
         screenshots.main(["--only", "dashboard", "--out", "/nonexistent"])
     assert stopped.value.code == 2
+
+
+def test_the_readme_shows_every_screenshot_the_script_takes_and_each_is_in_the_repository(
+    screenshots: ModuleType,
+) -> None:
+    """The README's screenshots are the script's: every screen at both sizes, each file committed, and
+    no picture the script no longer takes."""
+    root = SCRIPT.parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r'src="(docs/screenshots/[^"]+\.png)"', readme))
+    taken = {
+        f"docs/screenshots/{screen.name}-{width}.png"
+        for screen in screenshots.SCREENS
+        for width in screenshots.SIZES
+    }
+    assert shown == taken
+    for path in taken:
+        picture = root / path
+        assert picture.is_file(), path
+        assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path

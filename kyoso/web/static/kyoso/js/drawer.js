@@ -71,3 +71,17 @@ document.addEventListener("click", (event) => {
     if (item.isOpen() && !item.target.contains(event.target) && !item.toggle.contains(event.target)) item.set(false);
   });
 });
+
+// The account menu (a <details> on wide screens): Escape or a click elsewhere closes it.
+const accountMenu = document.querySelector("[data-account-menu]");
+if (accountMenu) {
+  accountMenu.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !accountMenu.open) return;
+    event.preventDefault();
+    accountMenu.open = false;
+    accountMenu.querySelector("summary").focus();
+  });
+  document.addEventListener("click", (event) => {
+    if (accountMenu.open && !accountMenu.contains(event.target)) accountMenu.open = false;
+  });
+}
