@@ -107,6 +107,41 @@ SETTINGS: tuple[Setting, ...] = (
         "Days a sent or failed e-mail (without its body) and a finished task stay in the admin.",
     ),
     Setting(
+        "KYOSO_NOTIFY_EMAIL_GRACE_MINUTES",
+        "`10`",
+        "Minutes a mention, DM or followed-thread reply stays unread before it is mailed.",
+    ),
+    Setting(
+        "KYOSO_NOTIFY_DIGEST_HOUR",
+        "`7`",
+        "Hour of the day (日本時間, 0–23) at which daily and weekly digests are sent.",
+    ),
+    Setting(
+        "KYOSO_VAPID_PUBLIC_KEY",
+        "(none: no Web Push)",
+        "Web Push public key (base64url); with the private key it turns push to installed browsers on.",
+    ),
+    Setting(
+        "KYOSO_VAPID_PRIVATE_KEY",
+        "(none: no Web Push)",
+        "Web Push private key (base64url, from `kyoso push_keys`); or use `KYOSO_VAPID_PRIVATE_KEY_FILE`.",
+    ),
+    Setting(
+        "KYOSO_VAPID_PRIVATE_KEY_FILE",
+        "(none)",
+        "Path of a PEM file holding the Web Push private key, instead of `KYOSO_VAPID_PRIVATE_KEY`.",
+    ),
+    Setting(
+        "KYOSO_VAPID_SUBJECT",
+        "`mailto:` + `KYOSO_DEFAULT_FROM_EMAIL`",
+        "The operator's contact given to push services: a `mailto:` address or an `https://` URL.",
+    ),
+    Setting(
+        "KYOSO_PUSH_SERVICE_HOSTS",
+        "the browsers' push services",
+        "Comma-separated hosts (`*.` for subdomains) that Web Push messages may be sent to.",
+    ),
+    Setting(
         "KYOSO_WORKER_HEARTBEAT_SECONDS",
         "`10`",
         "How often `kyoso worker` reports alive; the tasks of one silent for three beats are run again.",

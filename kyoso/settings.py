@@ -268,7 +268,33 @@ KYOSO_MAIL_RETRY_SECONDS = env.int("KYOSO_MAIL_RETRY_SECONDS", 60, minimum=0)
 KYOSO_MAIL_TIMEOUT_SECONDS = env.int("KYOSO_MAIL_TIMEOUT_SECONDS", 30, minimum=1)
 # Sent and failed mails (and finished task results) are forgotten after this many days.
 KYOSO_MAIL_KEEP_DAYS = env.int("KYOSO_MAIL_KEEP_DAYS", 30, minimum=1)
+# A notification still unread (in every tab and device) this long after it was made is mailed.
+KYOSO_NOTIFY_EMAIL_GRACE_MINUTES = env.int("KYOSO_NOTIFY_EMAIL_GRACE_MINUTES", 10, minimum=0)
+KYOSO_NOTIFY_DIGEST_HOUR = min(env.int("KYOSO_NOTIFY_DIGEST_HOUR", 7, minimum=0), 23)
 KYOSO_WORKER_HEARTBEAT_SECONDS = env.int("KYOSO_WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
+
+# Web Push to installed browsers (kyoso.notify.push): off unless both VAPID keys are set, so a closed
+# network without a push service sends nothing anywhere. `kyoso push_keys` makes a pair offline. Push
+# messages go only to the push services listed (browsers' own by default): the server never posts to
+# an address a browser made up. KYOSO_PUSH_ALLOW_HTTP_ENDPOINTS is for tests (a local push service).
+KYOSO_VAPID_PUBLIC_KEY = env.str("KYOSO_VAPID_PUBLIC_KEY")
+KYOSO_VAPID_PRIVATE_KEY = env.str("KYOSO_VAPID_PRIVATE_KEY")
+KYOSO_VAPID_PRIVATE_KEY_FILE = env.str("KYOSO_VAPID_PRIVATE_KEY_FILE")
+KYOSO_VAPID_SUBJECT = env.str("KYOSO_VAPID_SUBJECT") or f"mailto:{DEFAULT_FROM_EMAIL}"
+KYOSO_PUSH_SERVICE_HOSTS = env.list(
+    "KYOSO_PUSH_SERVICE_HOSTS",
+    ["fcm.googleapis.com", "updates.push.services.mozilla.com", "*.push.apple.com", "*.notify.windows.com"],
+)
+KYOSO_PUSH_ALLOW_HTTP_ENDPOINTS = False
+if KYOSO_VAPID_PUBLIC_KEY or KYOSO_VAPID_PRIVATE_KEY or KYOSO_VAPID_PRIVATE_KEY_FILE:
+    from kyoso.notify.vapid import check_settings as _check_vapid_settings
+
+    _check_vapid_settings(
+        public=KYOSO_VAPID_PUBLIC_KEY,
+        private=KYOSO_VAPID_PRIVATE_KEY,
+        private_file=KYOSO_VAPID_PRIVATE_KEY_FILE,
+        subject=KYOSO_VAPID_SUBJECT,
+    )
 
 # Limits members can reach; each is a setting so an operator can tune it.
 KYOSO_MESSAGE_MAX_LENGTH = env.int("KYOSO_MESSAGE_MAX_LENGTH", 10_000, minimum=1)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include((member_urlpatterns, "chat_me"))),
     path("directory/", include("kyoso.directory.urls")),
     path("outbox/", include("kyoso.notify.urls")),
+    path("notifications/", include("kyoso.notify.notification_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/tokens/", include("kyoso.api.urls")),

@@ -18,7 +18,7 @@ from ninja.types import DictStrAny
 
 from kyoso.api.auth import session_auth, token_auth
 from kyoso.api.errors import install_handlers
-from kyoso.api.routes import channels, files, me, messages, reactions, reads, search, threads
+from kyoso.api.routes import channels, files, me, messages, notifications, reactions, reads, search, threads
 from kyoso.core.validation import check_json_depth
 
 DESCRIPTION = """\
@@ -74,6 +74,6 @@ api = NinjaAPI(
     parser=DepthLimitedParser(),
 )
 install_handlers(api)
-for module in (me, channels, messages, threads, reactions, files, reads):
+for module in (me, channels, messages, threads, reactions, files, reads, notifications):
     api.add_router("", module.router)
 api.add_router("/search", search.router)

@@ -11,7 +11,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from kyoso.chat.models import ChannelCategory, PostingPolicy
+from kyoso.chat.models import ChannelCategory, NotifyLevel, PostingPolicy
 from kyoso.core.validation import Id, Position
 
 # ---- Errors ------------------------------------------------------------------------------------
@@ -81,9 +81,10 @@ class DirectoryChannelOut(ChannelOut):
 
 
 class JoinedChannelOut(ChannelOut):
-    unread_count: int
+    unread_count: int = Field(description="0 in a muted channel: it stays out of the unread totals.")
     mention_count: int
     last_read_message_id: int
+    notify_level: NotifyLevel = Field(description="`all`, `mentions` (and followed threads) or `muted`.")
 
 
 class ChannelIn(Schema):
@@ -269,3 +270,42 @@ class ReadOut(Schema):
 class ThreadReadOut(Schema):
     thread_root_id: int
     last_read_reply_id: int
+
+
+# ---- Notifications (通知) -------------------------------------------------------------------------
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str = Field(description="A kind of kyoso.notify.kinds, e.g. `mention` or `thread_reply`.")
+    text: str = Field(description="One line in the member's language, as the bell's page shows it.")
+    actor: AuthorOut | None
+    channel_id: int | None
+    message_id: int | None
+    thread_root_id: int | None
+    snippet: str = Field(description="The message as plain words; empty for a deleted message.")
+    url: str | None = Field(description="Where it leads: the message, or a later feature's page.")
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationPage(Schema):
+    items: list[NotificationOut] = Field(description="Newest first.")
+    next_before: int | None = Field(description="Pass as `before` for the next page; null at the end.")
+    unread: int = Field(description="Unread notifications, counted up to 100 (the bell shows 「99+」).")
+
+
+class NotificationReadOut(Schema):
+    id: int | None = Field(description="The notification marked read; null when all were.")
+    changed: int
+    unread: int
+
+
+class NotifyLevelIn(Schema):
+    # A plain string: the action refuses anything else with its own message, after the access check.
+    level: str = Field(description="`all`, `mentions` or `muted`.")
+
+
+class NotifyLevelOut(Schema):
+    channel_id: int
+    notify_level: NotifyLevel

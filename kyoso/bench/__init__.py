@@ -6,4 +6,4 @@ and ``run(options, progress) -> dict``; the command prints the dict as one JSON 
 writes a line to stderr, so stdout stays pure JSON.
 """
 
-BENCHMARKS = ("history", "fanout", "search")
+BENCHMARKS = ("history", "fanout", "search", "notify")

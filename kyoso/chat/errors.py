@@ -67,6 +67,17 @@ class ChannelMentionNotAllowed(ChatError):
     message = _("このチャンネルでは @channel と @here を使えません。")
 
 
+class NotJoined(ChatError):
+    status = 409
+    message = _("このチャンネルに参加していません。参加すると通知を設定できます。")
+
+
+class InvalidNotifyLevel(ChatError):
+    message = _(
+        "通知の設定は「すべての投稿」「メンションとフォロー中のスレッドだけ」「ミュート」から選んでください。"
+    )
+
+
 class InvalidChannel(ChatError):
     message = _("チャンネルの内容が正しくありません。")
 

@@ -70,12 +70,24 @@ class Channel(models.Model):
         return self.kind == ChannelKind.PUBLIC
 
 
+class NotifyLevel(models.TextChoices):
+    """How much of a joined channel reaches the member as notifications (通知)."""
+
+    ALL = "all", _("すべての投稿")
+    MENTIONS = "mentions", _("メンションとフォロー中のスレッドだけ")
+    # No notifications but a direct @mention of the member, and no unread count in the totals.
+    MUTED = "muted", _("ミュート")
+
+
 class ChannelMembership(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="memberships")
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     joined_at = models.DateTimeField(_("参加日時"))
     # Keyset read state: every message with a larger id is unread.
     last_read_message_id = models.BigIntegerField(default=0)
+    notify_level = models.CharField(
+        _("通知"), max_length=10, choices=NotifyLevel.choices, default=NotifyLevel.MENTIONS
+    )
 
     class Meta:
         constraints = [

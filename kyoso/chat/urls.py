@@ -24,6 +24,7 @@ urlpatterns = [
     path("<str:slug>/join/", membership.join, name="join"),
     path("<str:slug>/read/", message_actions.mark_read, name="read"),
     path("<str:slug>/leave/", membership.leave, name="leave"),
+    path("<str:slug>/notify-level/", membership.notify_level, name="notify_level"),
     path("<str:slug>/invite/", membership.invite, name="invite"),
     path("<str:slug>/archive/", membership.archive, name="archive"),
     path("<str:slug>/settings/", membership.channel_settings, name="settings"),

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -140,14 +140,16 @@ def deliver_mail(context: TaskContext, mail_id: int) -> str:
 
     mail = Mail.objects.get(pk=mail_id)
     connection = get_connection(timeout=settings.KYOSO_MAIL_TIMEOUT_SECONDS)
-    message = EmailMessage(
+    message = EmailMultiAlternatives(
         subject=mail.subject,
         body=mail.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[mail.to],
-        headers={"Message-ID": mail.message_id},
+        headers={**mail.headers, "Message-ID": mail.message_id},
         connection=connection,
     )
+    if mail.html_body:
+        message.attach_alternative(mail.html_body, "text/html")
     try:
         connection.open()
         message.send()
@@ -162,6 +164,7 @@ def deliver_mail(context: TaskContext, mail_id: int) -> str:
         last_error="",
         # Bodies hold sign-in links; only the demo outbox keeps them once sent.
         body=F("body") if settings.KYOSO_OUTBOX else "",
+        html_body=F("html_body") if settings.KYOSO_OUTBOX else "",
     )
     _close_quietly(connection)
     log_event(logger, "mail.sent", mail=mail_id, template=mail.template, attempts=mail.attempts)
@@ -183,6 +186,7 @@ def _record_failure(mail: Mail, error: BaseException) -> str:
             lease_until=None,
             # A failed mail is kept for operators to see; the one-time link in its body is not.
             body=F("body") if settings.KYOSO_OUTBOX else "",
+            html_body=F("html_body") if settings.KYOSO_OUTBOX else "",
         )
         log_event(
             logger,

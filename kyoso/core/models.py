@@ -24,6 +24,9 @@ class Mail(models.Model):
     subject = models.CharField(_("件名"), max_length=300)
     # Emptied once sent unless the demo outbox is on: bodies hold sign-in links.
     body = models.TextField(_("本文"), blank=True)
+    # An HTML alternative of the body (emptied with it), and extra headers such as List-Unsubscribe.
+    html_body = models.TextField(_("本文（HTML）"), blank=True)
+    headers = models.JSONField(_("ヘッダー"), default=dict, blank=True)
     status = models.CharField(_("状態"), max_length=10, choices=MailStatus.choices, default=MailStatus.QUEUED)
     attempts = models.PositiveIntegerField(_("試行回数"), default=0)
     last_error = models.TextField(_("最後のエラー"), blank=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -23,7 +24,7 @@ from kyoso.accounts.actions import (
     purge_members,
 )
 from kyoso.accounts.models import Member, MemberStatus
-from kyoso.chat.actions import create_channel, ensure_default_stamps
+from kyoso.chat.actions import create_channel, ensure_default_stamps, join_channels, post_message
 from kyoso.chat.actions.bulk import (
     ImportedMessage,
     MessageImporter,
@@ -33,10 +34,16 @@ from kyoso.chat.actions.bulk import (
     purge_channels,
     purge_messages,
 )
-from kyoso.chat.models import Message
+from kyoso.chat.models import Channel, ChannelKind, ChannelMembership, Message
 from kyoso.demo.applicants import demo_applications
 from kyoso.demo.generate import plan_community
-from kyoso.demo.members import DEMO_OPERATOR_EMAIL, DIGITAL_AGENCY_NAME, KURUME_CODE, SUSONO_CODE
+from kyoso.demo.members import (
+    DEMO_MEMBER_EMAIL,
+    DEMO_OPERATOR_EMAIL,
+    DIGITAL_AGENCY_NAME,
+    KURUME_CODE,
+    SUSONO_CODE,
+)
 from kyoso.demo.passwords import generate_password
 from kyoso.demo.plan import DEFAULT_SEED, DEFAULT_SIZE, CommunityPlan, DemoSize, OrgInfo, PlannedReaction
 from kyoso.demo.queries import demo_applications_written, demo_channels, demo_members, directory_snapshot
@@ -89,11 +96,14 @@ def build_demo(
     started = time.perf_counter()
     organizations = directory_snapshot()
     _check_directory(organizations)
-    plan = plan_community(organizations, now=now or start_of_today(timezone.now()), seed=seed, size=size)
+    plan = plan_community(
+        organizations, now=now or start_of_today(timezone.now()), seed=seed, size=planned_size(size)
+    )
     with transaction.atomic() if one_transaction else contextlib.nullcontext():
         member_ids = _write_members(plan, operator_password or generate_password())
         channel_ids = _write_channels(plan, member_ids)
         messages, reactions = _write_messages(plan, member_ids, channel_ids, progress)
+        messages += _leave_news_for_the_demo_member(plan.now)
     return DemoSummary(
         seed=seed,
         organizations=len({m.organization.code for m in plan.members}),
@@ -239,6 +249,68 @@ def _write_messages(
     importer.finish()
     _write_read_positions(plan, member_ids, channel_ids, moments, importer.ids)
     return len(importer.ids), reactions
+
+
+# Posted through the real action after the planned history (an answer and a mention waiting for the
+# demo member); the plan holds that many fewer, so a demo of N messages still has exactly N.
+NEWS_FOR_THE_DEMO_MEMBER = 3
+
+
+def planned_size(size: DemoSize) -> DemoSize:
+    """The size of the planned history: the demo's size less the news posted after it."""
+    return dataclasses.replace(size, messages=max(size.messages - NEWS_FOR_THE_DEMO_MEMBER, 1))
+
+
+def _leave_news_for_the_demo_member(now: datetime) -> int:
+    """What the demo member finds on arrival: an answer in the thread they started and a colleague
+    naming them, posted through the real action so the bell, the notifications page and the mail for
+    what they missed (in /outbox/ once the worker runs) all show it. Returns the messages posted."""
+    member = Member.objects.filter(email=DEMO_MEMBER_EMAIL).first()
+    if member is None:
+        return 0
+    joined = list(
+        ChannelMembership.objects.filter(member=member, channel__kind=ChannelKind.PUBLIC)
+        .exclude(channel__posting_policy="operators")
+        .order_by("channel__name")
+        .values_list("channel_id", flat=True)
+    )
+    colleagues = list(
+        Member.objects.filter(
+            memberships__channel_id__in=joined[:2], status=MemberStatus.ACTIVE, organization__isnull=False
+        )
+        .exclude(pk=member.pk)
+        .exclude(email=DEMO_OPERATOR_EMAIL)
+        .exclude(organization__members=member)
+        .order_by("pk")
+        .distinct()[:2]
+    )
+    if len(joined) < 2 or len(colleagues) < 2:
+        return 0
+    first, second = (Channel.objects.get(pk=pk) for pk in joined[:2])
+    answerer, namer = colleagues
+    for person, channel in ((answerer, first), (namer, second)):
+        join_channels(members=[person], channel=channel, at=now - timedelta(hours=4))
+    question = post_message(
+        author=member,
+        channel=first,
+        text="窓口の混雑状況をお知らせする仕組み、どこから始めましたか？",
+        at=now - timedelta(hours=3),
+    )
+    post_message(
+        author=answerer,
+        channel=first,
+        text="うちは番号札の発券機と連動した表示から始めました。資料をお送りできます。",
+        thread=question,
+        at=now - timedelta(hours=2),
+    )
+    post_message(
+        author=namer,
+        channel=second,
+        text=f"@[{member.display_name}](member:{member.pk}) さん、先日の勉強会の資料を共有します。"
+        "ご意見をいただけると嬉しいです。",
+        at=now - timedelta(hours=1),
+    )
+    return NEWS_FOR_THE_DEMO_MEMBER
 
 
 def _write_read_positions(

@@ -124,6 +124,10 @@ RESOURCE_VARIANTS: dict[str, tuple[Resource, ...]] = {
     ),
     "session": (Resource("session", "own", own=True), Resource("session", "another member's")),
     "api_token": (Resource("api_token", "own", own=True), Resource("api_token", "another member's")),
+    "notification": (
+        Resource("notification", "own", own=True),
+        Resource("notification", "another member's"),
+    ),
     "stamp": (Resource("stamp", "custom"),),
     "link": (Resource("link", "unknown token"),),
     "member": (Resource("member", "a member"),),
@@ -144,6 +148,7 @@ PARAMETER_KINDS: dict[str, str] = {
     "member_id": "member",
     "session_id": "session",
     "token_id": "api_token",
+    "notification_id": "notification",
     "pk": "application",
     "object_id": "admin_object",
     "content_type_id": "admin_object",
@@ -171,7 +176,7 @@ class Access(enum.Enum):
     AUTHOR = "the message's author (none of the actors wrote the matrix's messages)"
     AUTHOR_OR_MODERATOR = "the author, or a moderator or operator who may read it"
     MODERATOR_READER = "a moderator or operator who may read the resource"
-    OWN = "the member's own session or token"
+    OWN = "the member's own session, token or notification"
     REDIRECTS = "anyone: answered with a redirect and no content (sign-out, the admin's hand-over to sign-in)"
     OPERATOR = "an active operator past the second factor"
     NOBODY = "nobody (the demo outbox from another machine; paths that serve no page)"
@@ -261,6 +266,20 @@ PAGE_POLICY: dict[str, Rule] = {
     "admin:view_on_site": Rule(Access.NOBODY),  # no model has a page on the site
     "admin:<unnamed admin/(?P<url>.*)$>": Rule(Access.NOBODY),  # the admin's answer to an unknown path
     "notify:outbox": Rule(Access.NOBODY),
+    # The bell's page; an item opens (and reads) only the member's own notification, 404 for others.
+    "notifications:list": Rule(Access.SIGNED_IN),
+    "notifications:read_all": Rule(Access.SIGNED_IN, POST),
+    "notifications:open": Rule(Access.OWN),
+    "notifications:settings": Rule(Access.SIGNED_IN, GET_POST),
+    # The one-click unsubscribe of every notification mail (RFC 8058): the signed token is the proof.
+    "notifications:unsubscribe": Rule(Access.LINK, GET_POST),
+    # Web Push. The matrix runs without VAPID keys, so push is off and its two endpoints answer 404 to
+    # everyone; with keys they are SIGNED_IN (kyoso/notify/tests/test_push.py crosses them again so).
+    "notifications:push_subscribe": Rule(Access.NOBODY, POST),
+    "notifications:push_unsubscribe": Rule(Access.NOBODY, POST),
+    # The service worker and the app manifest are served either way, as any static file is.
+    "notifications:push_service_worker": Rule(Access.PUBLIC),
+    "notifications:manifest": Rule(Access.PUBLIC),
     # Conversations.
     "chat:directory": Rule(Access.SIGNED_IN),
     "chat:create": Rule(Access.SIGNED_IN, GET_POST),
@@ -279,6 +298,7 @@ PAGE_POLICY: dict[str, Rule] = {
     "chat:join": Rule(Access.READER, POST),
     "chat:read": Rule(Access.READER, POST),
     "chat:leave": Rule(Access.READER, POST),
+    "chat:notify_level": Rule(Access.JOINED, POST),
     "chat:invite": Rule(Access.JOINED, POST, refused_for=("direct",)),
     "chat:archive": Rule(Access.MANAGER, POST),
     "chat:settings": Rule(Access.EDITOR, GET_POST),
@@ -316,6 +336,7 @@ API_POLICY: dict[str, Access] = {
     "POST /api/v1/channels/{channel_id}/archive": Access.MANAGER,
     "POST /api/v1/channels/{channel_id}/unarchive": Access.MANAGER,
     "POST /api/v1/channels/{channel_id}/members": Access.JOINED,
+    "PUT /api/v1/channels/{channel_id}/notify-level": Access.JOINED,
     "POST /api/v1/direct": Access.SIGNED_IN,
     "GET /api/v1/channels/{channel_id}/messages": Access.READER,
     "POST /api/v1/channels/{channel_id}/messages": Access.JOINED,
@@ -332,6 +353,9 @@ API_POLICY: dict[str, Access] = {
     "DELETE /api/v1/messages/{message_id}/save": Access.SIGNED_IN,
     "GET /api/v1/saved": Access.SIGNED_IN,
     "GET /api/v1/mentions": Access.SIGNED_IN,
+    "GET /api/v1/notifications": Access.SIGNED_IN,
+    "POST /api/v1/notifications/read": Access.SIGNED_IN,
+    "POST /api/v1/notifications/{notification_id}/read": Access.OWN,
     "GET /api/v1/messages/{message_id}/thread": Access.READER,
     "POST /api/v1/messages/{message_id}/follow": Access.READER,
     "DELETE /api/v1/messages/{message_id}/follow": Access.READER,

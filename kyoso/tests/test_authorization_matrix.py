@@ -57,6 +57,7 @@ from kyoso.api.actions import create_personal_token
 from kyoso.chat import actions
 from kyoso.chat.models import Attachment, Channel, ChannelKind, Message, Stamp
 from kyoso.chat.tests import filesamples as samples
+from kyoso.notify.models import Notification
 from kyoso.testing.auth import force_login_verified
 from kyoso.testing.authz import (
     ACTORS,
@@ -111,6 +112,8 @@ class World:
     application: Application
     sessions: dict[str, int]  # actor → their own MemberSession; "owner" → another member's
     tokens: dict[str, int]  # actor → their own API token; "owner" → another member's
+    # actor → their own notification; "owner" → another member's
+    notifications: dict[str, int] = field(default_factory=dict)
 
 
 def _session_for(member: Member, *, verified: bool) -> str:
@@ -182,6 +185,10 @@ def build_world() -> World:
     tokens["owner"] = owner_token.pk
     _session_for(owner, verified=True)
     sessions["owner"] = MemberSession.objects.filter(member=owner).get().pk
+    notifications = {
+        name: Notification.objects.create(recipient=member, kind="mention", actor=owner).pk
+        for name, member in [*members.items(), ("owner", owner)]
+    }
 
     # The states that end a session, set on members who were signed in and belong to the private
     # channel: the state refuses them, not a missing membership.
@@ -215,6 +222,7 @@ def build_world() -> World:
         application=application,
         sessions=sessions,
         tokens=tokens,
+        notifications=notifications,
     )
 
 
@@ -295,6 +303,9 @@ def binding(world: World, cell: Cell, parameter: str) -> str:
         return str(world.owner.pk)
     if kind == "session":
         return str(world.sessions[actor if cell.resource.own and actor in world.sessions else "owner"])
+    if kind == "notification":
+        mine = cell.resource.own and actor in world.notifications
+        return str(world.notifications[actor if mine else "owner"])
     if kind == "api_token":
         return str(world.tokens[actor if cell.resource.own and actor in world.tokens else "owner"])
     if kind == "application":

@@ -20,6 +20,8 @@ from kyoso.api.schemas import (
     InviteIn,
     JoinedChannelOut,
     MembershipOut,
+    NotifyLevelIn,
+    NotifyLevelOut,
 )
 from kyoso.chat import actions, queries
 from kyoso.chat.models import Channel
@@ -51,6 +53,7 @@ def joined(request: HttpRequest) -> list[dict[str, Any]]:
             unread_count=c.unread_count,
             mention_count=c.mention_count,
             last_read_message_id=positions.get(c.pk, 0),
+            notify_level=c.notify_level,
         )
         for c in channels
     ]
@@ -111,6 +114,20 @@ def leave(request: HttpRequest, channel_id: Id) -> dict[str, Any]:
     channel = queries.readable_channel(member, channel_id)
     actions.leave_channel(member=member, channel=channel)
     return {"channel_id": channel.pk, "member_id": member.pk, "joined": False}
+
+
+@router.put(
+    "/channels/{channel_id}/notify-level",
+    response={200: NotifyLevelOut, **ERRORS},
+    summary="Notification level",
+)
+def notify_level(request: HttpRequest, channel_id: Id, payload: NotifyLevelIn) -> dict[str, Any]:
+    """How much of a joined channel notifies the caller: every post, mentions and followed threads,
+    or muted (no unread count in the totals; only a mention of the caller notifies)."""
+    member = caller(request)
+    channel = queries.readable_channel(member, channel_id)
+    membership = actions.set_notify_level(member=member, channel=channel, level=payload.level)
+    return {"channel_id": channel.pk, "notify_level": membership.notify_level}
 
 
 @router.post(

@@ -48,6 +48,7 @@ from kyoso.api.tests.conftest import API, token_for
 from kyoso.chat import actions
 from kyoso.chat.models import ChannelKind
 from kyoso.chat.tests import filesamples as samples
+from kyoso.notify.models import Notification
 from kyoso.testing.factories import make_channel, make_member, make_message, stamp_named
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +126,11 @@ def seeded(settings: Any) -> Seeded:
             "message_id": [root.pk, reply.pk, mine.pk, hidden.pk, with_files.pk],
             "attachment_id": [f.pk for f in files],
             "stamp_id": [stamp.pk],
+            # The caller's own notification, and another member's (a 404).
+            "notification_id": [
+                Notification.objects.create(recipient=me, kind="mention", actor=colleague).pk,
+                Notification.objects.create(recipient=colleague, kind="mention", actor=me).pk,
+            ],
         },
     )
 

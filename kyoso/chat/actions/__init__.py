@@ -25,6 +25,7 @@ from kyoso.chat.actions.channels import (
     join_default_channels,
     leave_channel,
     open_direct_conversation,
+    set_notify_level,
     unarchive_channel,
     update_channel,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "purge_messages",
     "remove_reaction",
     "save_message",
+    "set_notify_level",
     "unarchive_channel",
     "unfollow_thread",
     "unpin_message",

@@ -17,7 +17,9 @@ from kyoso.chat.errors import (
     CannotLeaveDirectMessage,
     ChannelArchived,
     InvalidChannel,
+    InvalidNotifyLevel,
     NotAllowed,
+    NotJoined,
     TooManyDirectMembers,
 )
 from kyoso.chat.events import channel_audience, channel_data, member_audience, publish
@@ -27,6 +29,7 @@ from kyoso.chat.models import (
     ChannelKind,
     ChannelMembership,
     Message,
+    NotifyLevel,
     PostingPolicy,
 )
 from kyoso.chat.queries.access import (
@@ -228,6 +231,30 @@ def leave_channel(*, member: Member, channel: Channel) -> bool:
         if deleted:
             _publish_channel(channel, "left", members=[member.pk])
     return bool(deleted)
+
+
+def set_notify_level(*, member: Member, channel: Channel, level: str) -> ChannelMembership:
+    """How much of a joined channel reaches the member: every post, mentions and followed threads only,
+    or muted (no unread count in the totals, and only a direct @mention notifies)."""
+    _require_active(member)
+    if level not in NotifyLevel.values:
+        raise InvalidNotifyLevel()
+    channel = readable_channel(member, channel)
+    with transaction.atomic():
+        membership = (
+            ChannelMembership.objects.select_for_update().filter(channel=channel, member=member).first()
+        )
+        if membership is None:
+            raise NotJoined()
+        if membership.notify_level != level:
+            membership.notify_level = level
+            membership.save(update_fields=["notify_level"])
+            publish(
+                member_audience(member.pk),
+                "channel.notify_level",
+                {"channel_id": channel.pk, "notify_level": level},
+            )
+    return membership
 
 
 def invite_to_channel(*, inviter: Member, channel: Channel, invitee: Member) -> ChannelMembership:

@@ -140,6 +140,24 @@ def _follow_on_reply(root: Message, reply: Message) -> None:
     )
 
 
+def _follow_on_mention(root: Message, reply: Message, mentioned: set[int]) -> None:
+    """Being named in a thread follows it, with the naming reply unread; an unfollow stays."""
+    existing = set(
+        ThreadFollow.objects.filter(thread_root=root, member_id__in=mentioned).values_list(
+            "member_id", flat=True
+        )
+    )
+    ThreadFollow.objects.bulk_create(
+        [
+            ThreadFollow(
+                member_id=pk, thread_root=root, last_read_reply_id=reply.pk - 1, created_at=reply.created_at
+            )
+            for pk in sorted(mentioned - existing)
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def post_message(
     *,
     author: Member,
@@ -207,6 +225,10 @@ def post_message_with_files(
                 saved=saved,
             )
             _publish_post(message, root, attachments, mentioned)
+            # After the post's own events, so a client hears of the message before any notice of it.
+            signals.message_written.send(
+                sender=Message, message=message, mentioned=frozenset(mentioned), root=root
+            )
     except BaseException:
         discard_stored(saved)
         raise
@@ -247,6 +269,7 @@ def _write_post(
         Message.objects.filter(pk=root.pk).update(reply_count=F("reply_count") + 1, last_reply_at=created_at)
         root.refresh_from_db(fields=["reply_count", "last_reply_at"])
         _follow_on_reply(root, message)
+        _follow_on_mention(root, message, mentioned)
     return message, attachments
 
 

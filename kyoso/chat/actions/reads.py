@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kyoso.accounts.models import Member
+from kyoso.chat import signals
 from kyoso.chat.errors import MessageNotFound, NotAllowed
 from kyoso.chat.events import member_audience, publish
 from kyoso.chat.models import Channel, ChannelMembership, Message, ThreadFollow
@@ -30,6 +31,7 @@ def mark_channel_read(*, member: Member, channel: Channel, up_to: int | None = N
             channel=channel, member=member, last_read_message_id__lt=newest
         ).update(last_read_message_id=newest)
         if moved:
+            signals.channel_read.send(sender=Channel, member=member, channel_id=channel.pk, up_to=newest)
             publish(
                 member_audience(member.pk),
                 "read.updated",
@@ -67,6 +69,7 @@ def mark_thread_read(*, member: Member, thread: Message, up_to: int | None = Non
             member=member, thread_root=root, last_read_reply_id__lt=newest
         ).update(last_read_reply_id=newest)
         if moved:
+            signals.thread_read.send(sender=Message, member=member, thread_root_id=root.pk, up_to=newest)
             publish(
                 member_audience(member.pk),
                 "read.updated",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 
@@ -23,6 +23,7 @@ from kyoso.chat.models import (
     ChannelMembership,
     Mention,
     Message,
+    NotifyLevel,
     Reaction,
 )
 from kyoso.chat.queries.access import can_read as _can_read
@@ -37,6 +38,7 @@ HISTORY_PAGE_SIZE = 50
 class SidebarCounts(TypedDict):
     unread_count: int
     mention_count: int
+    notify_level: str
 
 
 class DirectoryCounts(TypedDict):
@@ -97,10 +99,28 @@ def joined_channels(member: Member) -> QuerySet[WithAnnotations[Channel, Sidebar
     named = Mention.objects.filter(message=OuterRef("pk"), member=member)
     mentioning = unread_since.filter(Q(Exists(named)) | Q(mentions_channel=True))
     mentions = mentioning.values("id")[:BADGE_COUNT_LIMIT]
+    named_only = unread_since.filter(Exists(named)).values("id")[:BADGE_COUNT_LIMIT]
+    level = ChannelMembership.objects.filter(channel=OuterRef("pk"), member=member).values("notify_level")[:1]
+    # A muted channel counts no unread messages (it stays out of the totals and the tab's title),
+    # and only the mentions that name the member: @channel and @here do not reach it.
+    muted = Q(notify_level=NotifyLevel.MUTED)
     return (
         Channel.objects.filter(memberships__member=member, archived_at__isnull=True)
-        .annotate(unread_count=_CountUpTo(unread), mention_count=_CountUpTo(mentions))
+        .annotate(notify_level=Subquery(level))
+        .annotate(
+            unread_count=Case(When(muted, then=Value(0)), default=_CountUpTo(unread)),
+            mention_count=Case(When(muted, then=_CountUpTo(named_only)), default=_CountUpTo(mentions)),
+        )
         .order_by("category", "name")
+    )
+
+
+def notify_level_of(member: Member, channel: Channel) -> str | None:
+    """The member's notification level in a channel they joined (None when they have not joined)."""
+    return (
+        ChannelMembership.objects.filter(channel=channel, member=member)
+        .values_list("notify_level", flat=True)
+        .first()
     )
 
 

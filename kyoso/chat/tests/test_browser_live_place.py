@@ -4,6 +4,7 @@ and a reader's browser set to New York time."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -105,6 +106,14 @@ def at_bottom(page: Any) -> bool:
 
 def top_of(page: Any, selector: str) -> float:
     return float(page.evaluate("(s) => document.querySelector(s).getBoundingClientRect().top", selector))
+
+
+def sent_read_positions(request: Any) -> list[int]:
+    """The ``up_to`` of a read position the page sends (POST …/read/ with a multipart form)."""
+    if request.method != "POST" or not request.url.endswith("/read/"):
+        return []
+    found = re.search(r'name="up_to"\r\n\r\n(\d+)', request.post_data or "")
+    return [int(found.group(1))] if found else []
 
 
 def post(poster: Poster, seq: int) -> None:
@@ -211,12 +220,21 @@ def test_new_messages_show_a_bar_while_reading_older_ones_and_follow_at_the_bott
               .find((node) => node.getBoundingClientRect().bottom > top);
             return [item.id, item.getBoundingClientRect().top]; }}"""
         )
+        reads: list[int] = []  # the read positions the page sends while the reader is scrolled up
+        page.on("request", lambda request: reads.extend(sent_read_positions(request)))
         post(poster, 2002)
         post(poster, 2003)
         page.locator("[data-stream] .message", has_text="bench 2003 ").wait_for(
             state="attached", timeout=WAIT_MS
         )
         bar.wait_for(state="visible", timeout=WAIT_MS)
+        newest = int(
+            page.locator("[data-stream] > [data-message-id]", has_text="bench 2003 ").get_attribute(
+                "data-message-id"
+            )
+        )
+        page.wait_for_timeout(1500)  # longer than the page waits before it sends a read position
+        assert not [up_to for up_to in reads if up_to >= newest], "unseen messages must stay unread"
         assert bar.inner_text().startswith("新しいメッセージ 2件")
         assert bar.get_attribute("type") == "button"
         assert pane_top(page) == pytest.approx(300, abs=1)
@@ -229,3 +247,10 @@ def test_new_messages_show_a_bar_while_reading_older_ones_and_follow_at_the_bott
         )
         assert not bar.is_visible()
         assert page.evaluate("() => document.activeElement.textContent").count("bench 2002 ") == 1
+        # Now seen: the page reads up to the newest.
+        page.wait_for_function("() => true")  # let the request handler run
+        deadline = 50
+        while newest not in reads and deadline:
+            page.wait_for_timeout(100)
+            deadline -= 1
+        assert newest in reads

@@ -30,8 +30,10 @@ def test_a_reply_publishes_the_message_and_the_new_reply_count(author, channel, 
     actions.join_channel(member=replier, channel=channel)
     with published() as sent:
         reply = actions.post_message(author=replier, channel=channel, text="回答です", thread=root)
-    assert sent.types == ["message.created", "thread.replied"]
+    # The post's own events first; the thread's author, who follows it, is then notified.
+    assert sent.types == ["message.created", "thread.replied", "notification.created"]
     assert sent.audiences("thread.replied") == [channel_audience(channel.pk)]
+    assert sent.audiences("notification.created") == [member_audience(author.pk)]
     assert sent.data("message.created")[0]["thread_root_id"] == root.pk
     replied = sent.data("thread.replied")[0]
     assert (replied["thread_root_id"], replied["reply_id"], replied["reply_count"]) == (root.pk, reply.pk, 1)

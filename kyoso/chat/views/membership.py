@@ -18,7 +18,7 @@ from kyoso.accounts.models import Member
 from kyoso.accounts.requests import MemberRequest
 from kyoso.chat import actions, queries
 from kyoso.chat.errors import ChannelNotFound, NotAllowed
-from kyoso.chat.models import Channel, ChannelCategory, ChannelKind
+from kyoso.chat.models import Channel, ChannelCategory, ChannelKind, NotifyLevel
 from kyoso.chat.views._common import answer, positive_id, refuse, safe_next
 from kyoso.core.errors import MemberFacingError
 
@@ -201,3 +201,21 @@ def channel_settings(request: MemberRequest, slug: str) -> HttpResponse:
         "current_channel_slug": channel.slug,
     }
     return render(request, "chat/settings.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def notify_level(request: MemberRequest, slug: str) -> HttpResponse:
+    """How much of the channel notifies the member: every post, mentions and followed threads, or
+    muted. A bad value is answered by kyoso.core's error handling (400, in the member's language)."""
+    channel = _channel(request, slug)
+    url = reverse("chat:channel", args=[channel.slug])
+    level = request.POST.get("level", "")
+    membership = actions.set_notify_level(member=request.user, channel=channel, level=level)
+    return answer(
+        request,
+        redirect_to=safe_next(request, url),
+        notice=_("#%(name)s の通知を「%(level)s」にしました。")
+        % {"name": channel.name, "level": NotifyLevel(membership.notify_level).label},
+        payload={"notify_level": membership.notify_level, "channel_id": channel.pk},
+    )

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_safe
 from kyoso.accounts.requests import MemberRequest
 from kyoso.chat import actions, queries
 from kyoso.chat.errors import ChannelNotFound, MessageNotFound
-from kyoso.chat.models import Channel
+from kyoso.chat.models import Channel, NotifyLevel
+from kyoso.chat.queries.channels import notify_level_of
 from kyoso.chat.views._common import decorate, message_context, positive_id
 
 
@@ -80,6 +81,8 @@ def render_channel(
         "at_newest": at_newest,
         "first_unread_id": first_unread.pk if first_unread else None,
         "pinned_count": queries.pinned_count(member, channel),
+        "notify_level": notify_level_of(member, channel),
+        "notify_levels": NotifyLevel.choices,
         "current_channel_slug": channel.slug,
         "draft": draft,
         "thread_draft": thread_draft,

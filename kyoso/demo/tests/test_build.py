@@ -13,7 +13,7 @@ from kyoso.chat.actions import DEFAULT_STAMPS
 from kyoso.chat.markdown import ALLOWED_TAGS, render_message
 from kyoso.chat.models import Channel, ChannelCategory, ChannelMembership, Message, PostingPolicy, Reaction
 from kyoso.chat.queries import joined_channels
-from kyoso.demo.actions import DemoSummary, build_demo, remove_demo
+from kyoso.demo.actions import NEWS_FOR_THE_DEMO_MEMBER, DemoSummary, build_demo, planned_size, remove_demo
 from kyoso.demo.generate import plan_community
 from kyoso.demo.members import DEMO_MEMBER_EMAIL, DEMO_MEMBER_PASSWORD, DEMO_OPERATOR_EMAIL
 from kyoso.demo.plan import SMALL_SIZE, DemoSize
@@ -26,11 +26,22 @@ pytestmark = pytest.mark.django_db
 
 
 def test_messages_are_the_planned_ones_in_id_order(small_demo: DemoSummary) -> None:
-    planned = plan_community(directory_snapshot(), now=DEMO_NOW, seed=TEST_SEED, size=SMALL_SIZE)
-    assert list(Message.objects.order_by("id").values_list("text", flat=True)) == [
-        m.text for m in planned.stream
-    ]
-    assert small_demo.messages == SMALL_SIZE.messages
+    planned = plan_community(
+        directory_snapshot(), now=DEMO_NOW, seed=TEST_SEED, size=planned_size(SMALL_SIZE)
+    )
+    texts = list(Message.objects.order_by("id").values_list("text", flat=True))
+    # The planned history, then the news posted for the demo member: exactly the size asked for.
+    assert texts[:-NEWS_FOR_THE_DEMO_MEMBER] == [m.text for m in planned.stream]
+    assert small_demo.messages == len(texts) == SMALL_SIZE.messages
+
+
+def test_an_answer_and_a_mention_wait_for_the_demo_member(small_demo: DemoSummary) -> None:
+    from kyoso.notify.models import Notification
+
+    member = Member.objects.get(email=DEMO_MEMBER_EMAIL)
+    waiting = Notification.objects.filter(recipient=member, read_at__isnull=True)
+    assert sorted(waiting.values_list("kind", flat=True)) == ["mention", "thread_reply"]
+    assert all(item.created_at < DEMO_NOW for item in waiting)  # old enough to be mailed as missed
 
 
 def test_the_required_organisations_have_members(small_demo: DemoSummary) -> None:
@@ -211,10 +222,15 @@ def test_removing_the_demo_keeps_everyone_else(small_demo: DemoSummary) -> None:
 
 
 def test_a_demo_built_after_a_removal_is_the_same_again(small_demo: DemoSummary) -> None:
-    before = list(Message.objects.order_by("id").values_list("text", "created_at"))
+    def messages() -> list[tuple[str, object]]:
+        # A mention names the member by id, and a rebuilt demo's members have new ids.
+        rows = Message.objects.order_by("id").values_list("text", "created_at")
+        return [(re.sub(r"\(member:\d+\)", "(member:N)", text), at) for text, at in rows]
+
+    before = messages()
     remove_demo()
     build_demo(seed=TEST_SEED, size=SMALL_SIZE, now=DEMO_NOW)
-    assert list(Message.objects.order_by("id").values_list("text", "created_at")) == before
+    assert messages() == before
 
 
 def test_members_scale_with_the_number_of_messages() -> None:

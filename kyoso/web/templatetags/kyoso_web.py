@@ -14,6 +14,7 @@ from kyoso.accounts.models import Member
 from kyoso.chat.models import Channel, ChannelKind
 from kyoso.chat.queries import joined_channels
 from kyoso.chat.queries.channels import BADGE_SHOWN_MAX
+from kyoso.notify.queries import UNREAD_COUNT_LIMIT, unread_count
 
 register = template.Library()
 
@@ -84,6 +85,39 @@ def sidebar_channels(context: Context) -> Sidebar | None:
 def _owes_second_factor(request: HttpRequest, member: Member) -> bool:
     """The rule of kyoso.accounts.middleware: a member who enrolled two-factor, and every moderator and
     operator, reach nothing but the two-factor pages until the second factor is done."""
-    if security.second_factor_verified(request):
-        return False
-    return security.has_two_factor(member) or security.must_enrol_two_factor(member)
+    # Asked by the sidebar and the bell of one page: answered once per request (the page is drawn
+    # after the view has done its work, so nothing changes between the two).
+    known = getattr(request, "_kyoso_owes_second_factor", None)
+    if known is not None:
+        return bool(known)
+    owes = not security.second_factor_verified(request) and (
+        security.has_two_factor(member) or security.must_enrol_two_factor(member)
+    )
+    request._kyoso_owes_second_factor = owes  # type: ignore[attr-defined]
+    return owes
+
+
+@dataclass(frozen=True)
+class Bell:
+    """The header's 「通知」 link: how many of the member's notifications are unread (up to the limit)."""
+
+    unread: int
+
+    @property
+    def shown(self) -> str:
+        """The badge's number: 「99+」 past what the bell counts exactly."""
+        most = UNREAD_COUNT_LIMIT - 1
+        return f"{most}+" if self.unread > most else str(self.unread)
+
+
+@register.simple_tag(takes_context=True)
+def notification_bell(context: Context) -> Bell | None:
+    """The signed-in member's bell, or None where the sidebar is not shown either (signed out, the
+    second factor owed, error pages without a request)."""
+    request = context.get("request")
+    member = getattr(request, "user", None)
+    if request is None or member is None or not member.is_authenticated:
+        return None
+    if _owes_second_factor(request, member):
+        return None
+    return Bell(unread_count(member))

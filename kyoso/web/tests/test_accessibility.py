@@ -111,12 +111,38 @@ def threads_page(page: Any, community: Community) -> None:
     page.goto("/threads/")
 
 
+def notifications_page(page: Any, community: Community) -> None:
+    """The bell's page: the member's has an unread mention (the community's fixture); the operator's
+    is empty."""
+    page.goto("/notifications/")
+
+
 def profile_settings(page: Any, community: Community) -> None:
     page.goto("/accounts/profile/")
 
 
 def security_settings(page: Any, community: Community) -> None:
     page.goto("/accounts/security/")
+
+
+def notification_settings(page: Any, community: Community) -> None:
+    page.goto("/notifications/settings/")
+
+
+def notification_settings_with_mistakes(page: Any, community: Community) -> None:
+    page.goto("/notifications/settings/")
+    page.get_by_label("開始（日本時間）").fill("22:00")
+    page.get_by_role("button", name="保存する").click()
+    page.get_by_role("alert").first.wait_for()
+
+
+def unsubscribe_confirmation(page: Any, community: Community) -> None:
+    from kyoso.notify.models import NotificationSettings
+    from kyoso.notify.unsubscribe_links import unsubscribe_token
+
+    # Signed without the database: hanako has no settings row, so any key of hers is accepted.
+    token = unsubscribe_token(NotificationSettings(member_id=community.hanako.pk, unsubscribe_key="a11y"))
+    page.goto(f"/notifications/unsubscribe/{token}/")
 
 
 def password_settings(page: Any, community: Community) -> None:
@@ -164,8 +190,13 @@ STATES: list[tuple[str, str, Callable[[Any, Community], None]]] = [
     ("member page", MEMBER, member_page),
     ("mentions", MEMBER, mentions_page),
     ("threads", MEMBER, threads_page),
+    ("notifications", MEMBER, notifications_page),
+    ("notifications, empty", OPERATOR, notifications_page),
     ("profile settings", MEMBER, profile_settings),
     ("security settings", MEMBER, security_settings),
+    ("notification settings", MEMBER, notification_settings),
+    ("notification settings with mistakes", MEMBER, notification_settings_with_mistakes),
+    ("unsubscribe confirmation", SIGNED_OUT, unsubscribe_confirmation),
     ("password", MEMBER, password_settings),
     ("access tokens", MEMBER, access_tokens),
     ("two-factor setup", OPERATOR_BEFORE_2FA, two_factor_setup),

@@ -203,7 +203,7 @@ def test_wide_header_is_one_row_for_an_operator_with_an_account_menu(page, live_
     expect(security).to_be_visible()
     page.locator(".chat__header, main").first.click(position={"x": 5, "y": 5})
     expect(security).to_be_hidden()
-    assert page.watch.console_errors == []  # type: ignore[attr-defined]
+    assert page.watch.console_errors == []
 
 
 def test_phone_drawer_lists_the_channels_and_closes_with_escape(page, live_server, town) -> None:

@@ -70,7 +70,7 @@ function onEscape(event) {
 
 function onEvent(event) {
   if (event.type === "member.typing") onTyping(event.data || {});
-  else if (event.type === "mention.created" || event.type === "read.updated") onUnreadEvent(event);
+  else if (["mention.created", "read.updated", "channel.notify_level"].includes(event.type)) onUnreadEvent(event);
   else onStreamEvent(event);
 }
 

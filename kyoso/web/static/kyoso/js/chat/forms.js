@@ -5,6 +5,7 @@ import { fromHtml, send } from "./net.js";
 import { announce, config, root } from "./page.js";
 import { closePopover } from "./popover.js";
 import { stateOf, swap } from "./message.js";
+import { setMuted } from "./unread.js";
 
 // Put the server's answer (this message, drawn for this member) in place of its copy, keeping what
 // else the member has open in it.
@@ -21,7 +22,9 @@ export async function submitInPlace(event) {
   const fields = new FormData(form, submitter);
   try {
     const data = await send(form.action, fields);
-    if (form.hasAttribute("data-follow")) {
+    if (form.hasAttribute("data-notify-level")) {
+      setMuted(data.channel_id, data.notify_level);
+    } else if (form.hasAttribute("data-follow")) {
       const button = form.querySelector("button");
       button.setAttribute("aria-pressed", String(data.following));
       button.textContent = data.following ? config.strings.following : config.strings.follow;

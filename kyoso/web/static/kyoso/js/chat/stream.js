@@ -78,6 +78,7 @@ const unseen = [];
 let bar = null;
 
 function seenAll() {
+  if (unseen.length) markRead(unseen[unseen.length - 1]);
   unseen.length = 0;
   if (bar) bar.hidden = true;
 }
@@ -131,7 +132,8 @@ function created(data) {
       if (byOther) {
         announceArrival(data.author.name);
         here(data);
-        markRead(data.id);
+        // Read only once seen: a reader scrolled up reads it when they reach it (seenAll).
+        if (follow) markRead(data.id);
       }
     }
   }

@@ -54,6 +54,8 @@ const KINDS = {
 function bumpBadge(channelId, kind) {
   const link = document.querySelector(`[data-sidebar-channel="${channelId}"]`);
   if (!link) return;
+  // A muted channel counts no unread messages: only a mention of the member shows there.
+  if (kind === "unread" && link.hasAttribute("data-muted")) return;
   const { attribute, className, prefix, label } = KINDS[kind];
   let badge = link.querySelector(`[${attribute}]`);
   if (!badge) {
@@ -103,8 +105,23 @@ export function here(data) {
   }
 }
 
+// The member changed a channel's notification level (here or in another tab): a muted channel drops
+// its unread badge and stays out of the title's total.
+export function setMuted(channelId, level) {
+  const link = document.querySelector(`[data-sidebar-channel="${channelId}"]`);
+  if (!link) return;
+  const muted = level === "muted";
+  link.toggleAttribute("data-muted", muted);
+  if (muted) link.querySelector("[data-unread-count]")?.remove();
+  updateTitle();
+}
+
 export function onUnreadEvent(event) {
   const data = event.data || {};
+  if (event.type === "channel.notify_level") {
+    setMuted(data.channel_id, data.notify_level);
+    return;
+  }
   if (event.type === "mention.created" && data.channel_id !== config.channel.id) {
     bumpBadge(data.channel_id, "mention");
   } else if (event.type === "read.updated") {
